@@ -1,0 +1,63 @@
+"""Reads for organizations, branches, memberships and API keys."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from core.exceptions import NotFound
+
+from .models import HEAD_OFFICE_CODE, ApiKey, Branch, Membership, Organization
+
+
+def organization_get_by_slug(*, slug: str) -> Organization:
+    try:
+        return Organization.objects.get(slug=slug)
+    except Organization.DoesNotExist as exc:
+        raise NotFound(f"Organization '{slug}' not found.") from exc
+
+
+def organization_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Organization]:
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
+def membership_get(*, user: AbstractBaseUser, organization: Organization) -> Membership | None:
+    return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def branch_list(*, organization: Organization, active_only: bool = False) -> QuerySet[Branch]:
+    branches = Branch.objects.filter(organization=organization)
+    if active_only:
+        branches = branches.filter(is_active=True)
+    return branches.order_by("code")
+
+
+def branch_get(*, organization: Organization, branch_id: int) -> Branch:
+    try:
+        return Branch.objects.get(organization=organization, pk=branch_id)
+    except (Branch.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("Branch not found", field="branch_id") from exc
+
+
+def branch_get_by_code(*, organization: Organization, code: str) -> Branch:
+    try:
+        return Branch.objects.get(organization=organization, code=code)
+    except Branch.DoesNotExist as exc:
+        raise NotFound(f"Branch '{code}' not found.", field="branch_id") from exc
+
+
+def head_office(*, organization: Organization) -> Branch:
+    return branch_get_by_code(organization=organization, code=HEAD_OFFICE_CODE)
+
+
+def api_key_list(*, organization: Organization) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(organization=organization).select_related("created_by").order_by("-created_at")
+
+
+def api_key_find(*, raw_key: str) -> ApiKey | None:
+    """The active key whose secret is ``raw_key``, compared in constant time, or None."""
+    parts = raw_key.split("_", 2)
+    if len(parts) != 3:
+        return None
+    api_key = ApiKey.objects.select_related("organization").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if api_key is None or not api_key.secret_matches(raw_key):
+        return None
+    return api_key

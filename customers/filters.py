@@ -1,0 +1,106 @@
+"""The one filter set of the customer list, shared by the API, the pages and the exports."""
+
+from datetime import UTC, datetime, time
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Organization
+
+from .models import Customer, CustomerStatus, CustomerType
+from .validators import compact
+
+STATUS_CHOICES = [*CustomerStatus.choices, ("inactive", "Inactive (blocked or archived)")]
+ORDERING_FIELDS = ("name", "customer_no", "created_at", "updated_at", "balance")
+
+
+def _digits(value: str) -> str:
+    return "".join(char for char in value if char.isdigit())
+
+
+def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    """Customers matching ``query`` by name, number, tax ID, phone digits or email."""
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    condition = Q()
+    for word in query.split():
+        condition &= Q(name__icontains=word) | Q(legal_name__icontains=word) | Q(alias__icontains=word)
+    condition |= Q(customer_no__istartswith=query) | Q(tax_id__startswith=compact(query))
+    condition |= Q(email__icontains=query) | Q(emails__email__icontains=query)
+    digits = _digits(query)
+    if len(digits) >= 6:
+        tail = digits.lstrip("0")
+        condition |= Q(phone__contains=tail) | Q(contact_phone__contains=tail) | Q(phones__number__contains=tail)
+    return queryset.filter(condition).distinct()
+
+
+class MomentField(forms.CharField):
+    """A date (``YYYY-MM-DD``) or an ISO 8601 time; naive values are read as UTC."""
+
+    default_error_messages = {"invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 time."}
+
+    def __init__(self, *args, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        if not value:
+            return None
+        day = parse_date(value) if len(value) == 10 else None
+        if day is not None:
+            moment = datetime.combine(day, time.max if self.end_of_day else time.min)
+        else:
+            try:
+                moment = parse_datetime(value.replace(" ", "+"))
+            except ValueError:
+                moment = None
+            if moment is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentField
+
+    def __init__(self, *args, end_of_day: bool = False, **kwargs):
+        super().__init__(*args, end_of_day=end_of_day, **kwargs)
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    branch_id = django_filters.CharFilter(field_name="branch__code")
+    search = django_filters.CharFilter(method="filter_search")
+    status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
+    type = django_filters.ChoiceFilter(choices=CustomerType.choices)
+    category_id = django_filters.NumberFilter(field_name="category_id")
+    group_id = django_filters.NumberFilter(field_name="group_id")
+    origin_id = django_filters.NumberFilter(field_name="origin_id")
+    customer_no = django_filters.CharFilter(field_name="customer_no")
+    tin = django_filters.CharFilter(method="filter_tin")
+    created_from = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_to = MomentFilter(field_name="created_at", lookup_expr="lte", end_of_day=True)
+    updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS)
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def __init__(self, *args, organization: Organization | None = None, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return customer_search(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "inactive":
+            return queryset.filter(status__in=[CustomerStatus.BLOCKED, CustomerStatus.ARCHIVED])
+        return queryset.filter(status=value)
+
+    def filter_tin(self, queryset, name, value):
+        return queryset.filter(tax_id=compact(value))

@@ -1,0 +1,48 @@
+from .contacts import (
+    contact_email_create,
+    contact_email_delete,
+    contact_email_set_locked,
+    contact_email_update,
+    contact_phone_create,
+    contact_phone_delete,
+    contact_phone_set_locked,
+    contact_phone_update,
+)
+from .customers import (
+    bank_account_create,
+    bank_account_delete,
+    bank_account_update,
+    customer_archive,
+    customer_block,
+    customer_create,
+    customer_soft_delete,
+    customer_unarchive,
+    customer_unblock,
+    customer_update,
+)
+from .lookups import lookup_archive, lookup_create, lookup_delete, lookup_update
+
+__all__ = [
+    "bank_account_create",
+    "bank_account_delete",
+    "bank_account_update",
+    "contact_email_create",
+    "contact_email_delete",
+    "contact_email_set_locked",
+    "contact_email_update",
+    "contact_phone_create",
+    "contact_phone_delete",
+    "contact_phone_set_locked",
+    "contact_phone_update",
+    "customer_archive",
+    "customer_block",
+    "customer_create",
+    "customer_soft_delete",
+    "customer_unarchive",
+    "customer_unblock",
+    "customer_update",
+    "lookup_archive",
+    "lookup_create",
+    "lookup_delete",
+    "lookup_update",
+]

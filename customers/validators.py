@@ -1,0 +1,212 @@
+"""Pure validation and normalization of tax IDs and contact data (no database access).
+
+Each ``normalize_*`` function returns the value in the form it is stored in, or raises
+``django.core.exceptions.ValidationError`` with a message a user can act on.
+"""
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+TAX_ID_INVALID = "The tin format is invalid."
+PHONE_INVALID = "Enter a valid phone number, for example +254712345678."
+
+KRA_PIN_RE = re.compile(r"^[PA]\d{9}[A-Z]$")
+NIT_RE = re.compile(r"^(\d{6,10})(?:-?(\d))?$")
+NIT_WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
+CVR_RE = re.compile(r"^\d{8}$")
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+GHANA_TIN_RE = re.compile(r"^(?:[PCGQV]00\d{8}|GHA-\d{9}-\d)$")
+CUSTOMER_NO_RE = re.compile(r"^[A-Za-z0-9_./-]{1,50}$")
+FREE_TAX_ID_MAX = 50
+
+# VAT number formats after the two-letter prefix (Greece uses EL; XI is Northern Ireland).
+EU_VAT_FORMATS = {
+    "AT": r"U\d{8}",
+    "BE": r"[01]\d{9}",
+    "BG": r"\d{9,10}",
+    "CY": r"\d{8}[A-Z]",
+    "CZ": r"\d{8,10}",
+    "DE": r"\d{9}",
+    "DK": r"\d{8}",
+    "EE": r"\d{9}",
+    "EL": r"\d{9}",
+    "ES": r"[A-Z0-9]\d{7}[A-Z0-9]",
+    "FI": r"\d{8}",
+    "FR": r"[A-HJ-NP-Z0-9]{2}\d{9}",
+    "HR": r"\d{11}",
+    "HU": r"\d{8}",
+    "IE": r"\d{7}[A-W][A-I]?|\d[A-Z+*]\d{5}[A-W]",
+    "IT": r"\d{11}",
+    "LT": r"\d{9}|\d{12}",
+    "LU": r"\d{8}",
+    "LV": r"\d{11}",
+    "MT": r"\d{8}",
+    "NL": r"\d{9}B\d{2}",
+    "PL": r"\d{10}",
+    "PT": r"\d{9}",
+    "RO": r"\d{2,10}",
+    "SE": r"\d{10}01",
+    "SI": r"\d{8}",
+    "SK": r"\d{10}",
+    "XI": r"\d{9}|\d{12}|GD\d{3}|HA\d{3}",
+}
+EU_VAT_RES = {prefix: re.compile(rf"^(?:{pattern})$") for prefix, pattern in EU_VAT_FORMATS.items()}
+# ISO country code → VAT prefix where they differ.
+VAT_PREFIX_FOR_COUNTRY = {"GR": "EL"}
+EU_COUNTRIES = {code for code in EU_VAT_FORMATS if code not in {"EL", "XI"}} | {"GR"}
+
+
+def compact(value: str) -> str:
+    """Upper-case without spaces, dots or slashes: the stored form of an identifier."""
+    return re.sub(r"[\s./]", "", value or "").upper()
+
+
+def nit_check_digit(number: str) -> int:
+    total = sum(int(digit) * weight for digit, weight in zip(reversed(number), NIT_WEIGHTS, strict=False))
+    remainder = total % 11
+    return remainder if remainder < 2 else 11 - remainder
+
+
+def is_valid_kra_pin(value: str) -> bool:
+    return bool(KRA_PIN_RE.match(value))
+
+
+def is_valid_nit(value: str) -> bool:
+    match = NIT_RE.match(value)
+    if not match:
+        return False
+    number, check = match.groups()
+    return check is None or int(check) == nit_check_digit(number)
+
+
+def is_valid_cvr(value: str) -> bool:
+    if not CVR_RE.match(value):
+        return False
+    return sum(int(digit) * weight for digit, weight in zip(value, CVR_WEIGHTS, strict=True)) % 11 == 0
+
+
+def is_valid_ghana_tin(value: str) -> bool:
+    return bool(GHANA_TIN_RE.match(value))
+
+
+def is_valid_eu_vat(value: str) -> bool:
+    pattern = EU_VAT_RES.get(value[:2])
+    return bool(pattern and pattern.match(value[2:]))
+
+
+def normalize_tax_id(value: str, country: str) -> str:
+    """Validate ``value`` by the rule of ``country`` (SPEC §7) and return its stored form."""
+    country = (country or "").upper()
+    tax_id = compact(value)
+    if not tax_id:
+        return ""
+    if country == "KE":
+        valid = is_valid_kra_pin(tax_id)
+    elif country == "CO":
+        valid = is_valid_nit(tax_id)
+    elif country == "DK":
+        tax_id = tax_id.removeprefix("DK")
+        valid = is_valid_cvr(tax_id)
+    elif country == "GH":
+        valid = is_valid_ghana_tin(tax_id)
+    elif country in EU_COUNTRIES:
+        prefix = VAT_PREFIX_FOR_COUNTRY.get(country, country)
+        if not tax_id.startswith(prefix):
+            tax_id = prefix + tax_id
+        valid = is_valid_eu_vat(tax_id)
+    else:
+        valid = len(tax_id) <= FREE_TAX_ID_MAX
+    if not valid:
+        raise ValidationError(TAX_ID_INVALID, code="invalid_tax_id")
+    return tax_id
+
+
+def normalize_vat_number(value: str) -> str:
+    """A VAT group number: checked against its EU format when it carries an EU prefix."""
+    vat = compact(value)
+    if not vat:
+        return ""
+    if vat[:2] in EU_VAT_RES and not is_valid_eu_vat(vat):
+        raise ValidationError("The VAT number format is invalid.", code="invalid_vat")
+    if len(vat) > FREE_TAX_ID_MAX:
+        raise ValidationError(f"Use at most {FREE_TAX_ID_MAX} characters.", code="max_length")
+    return vat
+
+
+def normalize_phone(value: str, region: str) -> str:
+    """Parse a phone written any way, in ``region`` unless it starts with +, and return E.164."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, (region or "").upper() or None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(PHONE_INVALID, code="invalid_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(PHONE_INVALID, code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(value: str) -> str:
+    email = (value or "").strip().lower()
+    if email:
+        validate_email(email)
+    return email
+
+
+def validate_customer_no(value: str) -> None:
+    if not CUSTOMER_NO_RE.match(value or ""):
+        raise ValidationError(
+            "Use up to 50 letters, digits or the characters - _ / . (no spaces).", code="invalid_customer_no"
+        )
+
+
+def normalize_iban(value: str) -> str:
+    iban = re.sub(r"\s", "", value or "").upper()
+    if not iban:
+        return ""
+    if not re.match(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$", iban):
+        raise ValidationError("The IBAN format is invalid.", code="invalid_iban")
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(char, 36)) for char in rearranged)
+    if int(digits) % 97 != 1:
+        raise ValidationError("The IBAN check digits are wrong.", code="invalid_iban")
+    return iban
+
+
+def validate_ean13(value: str) -> None:
+    if not value:
+        return
+    if not re.match(r"^\d{13}$", value):
+        raise ValidationError("An EAN number has exactly 13 digits.", code="invalid_ean")
+    digits = [int(char) for char in value]
+    checksum = sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
+    if (10 - checksum % 10) % 10 != digits[12]:
+        raise ValidationError("The EAN check digit is wrong.", code="invalid_ean")
+
+
+METADATA_MAX_KEYS = 50
+METADATA_MAX_KEY_LENGTH = 40
+METADATA_MAX_VALUE_LENGTH = 500
+
+
+def validate_metadata(value) -> None:
+    if value in (None, {}):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError("Metadata must be an object of string keys and string values.", code="invalid")
+    if len(value) > METADATA_MAX_KEYS:
+        raise ValidationError(f"Metadata can hold at most {METADATA_MAX_KEYS} keys.", code="too_many_keys")
+    for key, item in value.items():
+        if not isinstance(key, str) or not key or len(key) > METADATA_MAX_KEY_LENGTH:
+            raise ValidationError(
+                f"Metadata key {key!r} must be 1 to {METADATA_MAX_KEY_LENGTH} characters.", code="invalid_key"
+            )
+        if not isinstance(item, str) or len(item) > METADATA_MAX_VALUE_LENGTH:
+            raise ValidationError(
+                f"Metadata value of {key!r} must be a string of at most {METADATA_MAX_VALUE_LENGTH} characters.",
+                code="invalid_value",
+            )
