@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,7 +81,8 @@ def membership_set(
     email: str = "",
 ) -> Membership:
     """Create the user if missing, then give them ``role`` in ``organization``."""
-    role = Role(role)
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"email": email})
     if password is not None:
@@ -104,7 +106,8 @@ class IssuedApiKey:
 def api_key_create(
     *, organization: Organization, name: str, scope: str = ApiKeyScope.READ, created_by: AbstractBaseUser | None = None
 ) -> IssuedApiKey:
-    scope = ApiKeyScope(scope)
+    if scope not in ApiKeyScope.values:
+        raise ValidationError({"scope": [f"Choose one of: {', '.join(ApiKeyScope.values)}."]})
     prefix = secrets.token_hex(4)
     body = secrets.token_urlsafe(32)
     full_key = f"{API_KEY_TAG}_{prefix}_{body}"

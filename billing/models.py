@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.history import history_user
 from core.models import TimestampedModel
 from customers.models import Customer, LookupBase
 
@@ -35,7 +36,7 @@ class BillingEntity(TimestampedModel):
     is_default = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-is_default", "legal_name", "id"]

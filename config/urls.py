@@ -1,8 +1,12 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+
+from core.api.routing import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    re_path(r"^api(/.*)?$", api_not_found),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

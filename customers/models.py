@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Branch, Organization
+from core.history import history_user
 from core.models import TimestampedModel
 
 from .validators import validate_customer_no, validate_ean13, validate_metadata
@@ -168,6 +169,7 @@ class Customer(TimestampedModel):
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     history = HistoricalRecords(
+        get_user=history_user,
         excluded_fields=[
             "total_debit",
             "total_credit",
@@ -230,7 +232,7 @@ class ContactEmail(TimestampedModel):
     notes = models.TextField(blank=True)
     is_locked = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["id"]
@@ -250,7 +252,7 @@ class ContactPhone(TimestampedModel):
     notes = models.TextField(blank=True)
     is_locked = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["id"]
@@ -276,7 +278,7 @@ class BankAccount(TimestampedModel):
     )
     bank_name = models.CharField(max_length=255, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["id"]

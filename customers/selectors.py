@@ -100,3 +100,34 @@ def lookup_get(*, model: type[LookupBase], organization: Organization, item_id: 
         return lookup_list(model=model, organization=organization).get(pk=int(item_id))
     except (model.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(f"{model._meta.verbose_name.capitalize()} not found") from exc
+
+
+SUMMARY_FILTERS = frozenset({"category_id", "branch_id"})
+
+
+def customer_summary(*, organization: Organization, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Deposits, counts and the total balance of the (filtered) non-deleted customers."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
+
+    from .models import ZERO, CustomerStatus
+
+    customers = customer_list(organization=organization, filters=filters).order_by()
+    figures = customers.aggregate(
+        total_deposits=Coalesce(Sum("deposit_amount"), ZERO),
+        total_balance=Coalesce(Sum("balance"), ZERO),
+        customer_count=Count("pk"),
+        archived_customers=Count("pk", filter=Q(status=CustomerStatus.ARCHIVED)),
+    )
+    figures["unarchived_customers"] = figures["customer_count"] - figures["archived_customers"]
+    return figures
+
+
+def customer_quick_search(
+    *, organization: Organization, query: str, branch_code: str | None = None, limit: int = 10
+) -> list[Customer]:
+    """The best matches of ``query`` for autocomplete, best first."""
+    filters: dict[str, Any] = {"search": query}
+    if branch_code:
+        filters["branch_id"] = branch_code
+    return list(customer_list(organization=organization, filters=filters).order_by("name", "id")[:limit])

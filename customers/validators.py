@@ -114,6 +114,8 @@ def normalize_tax_id(value: str, country: str) -> str:
         valid = is_valid_ghana_tin(tax_id)
     elif country in EU_COUNTRIES:
         prefix = VAT_PREFIX_FOR_COUNTRY.get(country, country)
+        # Greek numbers are often written with the ISO code; the VAT prefix is EL.
+        tax_id = prefix + tax_id[len(country) :] if tax_id.startswith(country) else tax_id
         if not tax_id.startswith(prefix):
             tax_id = prefix + tax_id
         valid = is_valid_eu_vat(tax_id)

@@ -1,0 +1,93 @@
+"""OpenAPI descriptions of the envelope, so the schema shows what the wire carries."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+_meta = inline_serializer(
+    name="Meta",
+    fields={
+        "timestamp": serializers.DateTimeField(),
+        "request_id": serializers.CharField(),
+    },
+)
+_page_meta = inline_serializer(
+    name="PageMeta",
+    fields={
+        "total": serializers.IntegerField(),
+        "per_page": serializers.IntegerField(),
+        "current_page": serializers.IntegerField(),
+        "last_page": serializers.IntegerField(),
+        "timestamp": serializers.DateTimeField(),
+        "request_id": serializers.CharField(),
+    },
+)
+
+ErrorEnvelope = inline_serializer(
+    name="ErrorEnvelope",
+    fields={
+        "status": serializers.CharField(help_text="Always \"error\"."),
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
+        "meta": _meta,
+    },
+)
+
+
+def enveloped(serializer_class, *, name: str, many: bool = False, paginated: bool = False, message: bool = False):
+    fields = {"status": serializers.CharField(help_text="Always \"success\".")}
+    if message:
+        fields["message"] = serializers.CharField()
+    fields["data"] = serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
+    fields["meta"] = _page_meta if paginated else _meta
+    return inline_serializer(name=name, fields=fields)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "Validation failed: `errors` names each field and its problem.",
+        401: "Missing, invalid or revoked API key.",
+        403: "The key's scope or the user's role does not allow this.",
+        404: "Not found (also for another organization's objects).",
+        409: "Conflicts with existing data (e.g. duplicate customer_no in the branch).",
+        413: "The body is larger than 1 MB.",
+        415: "Unsupported media type: send application/json.",
+        429: "Too many requests; see the Retry-After header.",
+    }
+    return {code: OpenApiResponse(ErrorEnvelope, description=descriptions[code]) for code in codes}
+
+
+READ_ERRORS = (401, 403, 404, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 429)
+
+VALIDATION_EXAMPLE = OpenApiExample(
+    "Validation failed",
+    status_codes=["400"],
+    response_only=True,
+    value={
+        "status": "error",
+        "message": "Validation failed",
+        "errors": {"tin": ["The tin format is invalid."]},
+        "meta": {"timestamp": "2025-01-17T10:00:00Z", "request_id": "req_3f2a…"},
+    },
+)
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "core.api.access.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key: `Authorization: Bearer chk_…`. Read keys can only read.",
+        }
+
+
+class StaffSessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "core.api.access.StaffSessionAuthentication"
+    name = "SessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A signed-in staff session."}

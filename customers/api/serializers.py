@@ -1,0 +1,355 @@
+"""Input and output shapes of the customer API."""
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import Organization
+from accounts.selectors import branch_get_by_code
+from billing.models import BillingEntity, PaymentTerms
+from core.exceptions import NotFound
+from customers.models import (
+    BankAccount,
+    Category,
+    ContactEmail,
+    ContactOrigin,
+    ContactPhone,
+    Customer,
+    CustomerGroup,
+    CustomerType,
+    FinanceCode,
+    VatZone,
+)
+from customers.selectors import lookup_get
+
+money = {"max_digits": 18, "decimal_places": 2, "coerce_to_string": False}
+
+# Errors raised under a model field name are reported under the name the API accepts.
+CUSTOMER_ERROR_ALIASES = {
+    "tax_id": "tin",
+    "branch": "branch_id",
+    "category": "category_id",
+    "group": "group_id",
+    "origin": "origin_id",
+    "finance_code": "finance_code_id",
+    "payment_terms": "payment_terms_id",
+}
+REFERENCE_FIELDS = {
+    "category_id": ("category", Category),
+    "group_id": ("group", CustomerGroup),
+    "finance_code_id": ("finance_code", FinanceCode),
+    "origin_id": ("origin", ContactOrigin),
+    "payment_terms_id": ("payment_terms", PaymentTerms),
+}
+
+
+class BankAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    account_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    iban = serializers.CharField(max_length=42, required=False, allow_blank=True)
+    bic = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    bank_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    """Fields of a customer an integrator may send; read-only fields in the body are ignored."""
+
+    customer_no = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=255, required=False)
+    custNm = serializers.CharField(max_length=255, required=False, help_text="Alias of name.")  # noqa: N815
+    legal_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    alias = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    type = serializers.ChoiceField(choices=CustomerType.choices, required=False)
+    tin = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    tax_id = serializers.CharField(max_length=60, required=False, allow_blank=True, allow_null=True)
+    registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    vat_number = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    ean_number = serializers.CharField(max_length=13, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    website = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    contact_first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    branch_id = serializers.CharField(max_length=20, required=False, help_text="Branch code, e.g. 00.")
+    category_id = serializers.IntegerField(required=False, allow_null=True)
+    group_id = serializers.IntegerField(required=False, allow_null=True)
+    finance_code_id = serializers.IntegerField(required=False, allow_null=True)
+    origin_id = serializers.IntegerField(required=False, allow_null=True)
+    payment_terms_id = serializers.IntegerField(required=False, allow_null=True)
+    invoice_attention = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    invoice_email = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    credit_limit = serializers.DecimalField(**money, required=False, allow_null=True, min_value=Decimal("0"))
+    vat_zone = serializers.ChoiceField(choices=VatZone.choices, required=False)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, min_value=Decimal("0"), max_value=Decimal("100")
+    )
+    metadata = serializers.DictField(child=serializers.JSONField(), required=False, allow_empty=True)
+    bank_accounts = BankAccountSerializer(many=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "custNm" in attrs:
+            attrs.setdefault("name", attrs.pop("custNm"))
+            attrs.pop("custNm", None)
+        if "tin" in attrs:
+            attrs["tax_id"] = attrs.pop("tin")
+        if not self.partial and not attrs.get("name"):
+            raise serializers.ValidationError({"name": ["This field is required (as name or custNm)."]})
+        if self.partial and "name" in attrs and not attrs["name"].strip():
+            raise serializers.ValidationError({"name": ["This field may not be blank."]})
+        for field in ("tax_id", "phone", "email"):
+            if field in attrs and attrs[field] is None:
+                attrs[field] = ""
+        return attrs
+
+
+def customer_fields_from_input(*, organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn validated input into service arguments: codes and ids become this organization's rows."""
+    fields = dict(data)
+    errors: dict[str, list[str]] = {}
+    if "branch_id" in fields:
+        code = fields.pop("branch_id")
+        try:
+            fields["branch"] = branch_get_by_code(organization=organization, code=code)
+        except NotFound:
+            errors["branch_id"] = [f"Unknown branch '{code}'."]
+    for input_name, (field, model) in REFERENCE_FIELDS.items():
+        if input_name not in fields:
+            continue
+        item_id = fields.pop(input_name)
+        if item_id is None:
+            fields[field] = None
+            continue
+        try:
+            fields[field] = lookup_get(model=model, organization=organization, item_id=item_id)
+        except NotFound:
+            errors[input_name] = [f"Unknown {model._meta.verbose_name} {item_id}."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return fields
+
+
+class ReferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ContactEmailOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactEmail
+        fields = [
+            "id",
+            "email",
+            "use_for_invoicing",
+            "contact_name",
+            "role",
+            "notes",
+            "is_locked",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ContactPhoneOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactPhone
+        fields = [
+            "id",
+            "number",
+            "extension",
+            "is_whatsapp",
+            "contact_name",
+            "role",
+            "notes",
+            "is_locked",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BillingEntityOutputSerializer(serializers.ModelSerializer):
+    tin = serializers.CharField(source="tax_id", read_only=True)
+
+    class Meta:
+        model = BillingEntity
+        fields = [
+            "id",
+            "legal_name",
+            "tax_id",
+            "tin",
+            "billing_email",
+            "fiscal_address",
+            "billing_address",
+            "is_default",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BankAccountOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BankAccount
+        fields = ["id", "account_number", "iban", "bic", "bank_name"]
+
+
+class CustomerListOutputSerializer(serializers.ModelSerializer):
+    tin = serializers.SerializerMethodField()
+    branch_id = serializers.CharField(source="branch.code")
+    is_active = serializers.BooleanField()
+    balance = serializers.DecimalField(**money)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "uid",
+            "customer_no",
+            "name",
+            "type",
+            "status",
+            "tin",
+            "phone",
+            "email",
+            "address",
+            "branch_id",
+            "category_id",
+            "is_active",
+            "balance",
+            "total_transactions",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_tin(self, customer: Customer) -> str | None:
+        return customer.tax_id or None
+
+
+class TransactionBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    invoice_no = serializers.CharField(source="reference")
+    total_amount = serializers.DecimalField(**money)
+    tax_amount = serializers.DecimalField(**money)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    branch_id = serializers.CharField(source="branch.code")
+    occurred_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class TransactionSummarySerializer(serializers.Serializer):
+    total_transactions = serializers.IntegerField()
+    total_sales_amount = serializers.DecimalField(**money)
+    this_month_transactions = serializers.IntegerField()
+    last_transaction_at = serializers.DateTimeField(allow_null=True)
+
+
+class PaymentTermsBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    days = serializers.IntegerField()
+    type = serializers.CharField()
+
+
+class CustomerDetailOutputSerializer(CustomerListOutputSerializer):
+    branch_name = serializers.CharField(source="branch.name")
+    category = ReferenceSerializer(allow_null=True)
+    group = ReferenceSerializer(allow_null=True)
+    finance_code = ReferenceSerializer(allow_null=True)
+    origin = ReferenceSerializer(allow_null=True)
+    payment_terms = PaymentTermsBriefSerializer(allow_null=True)
+    credit_limit = serializers.DecimalField(**money, allow_null=True)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False)
+    total_debit = serializers.DecimalField(**money)
+    total_credit = serializers.DecimalField(**money)
+    deposit_amount = serializers.DecimalField(**money)
+    emails = ContactEmailOutputSerializer(many=True)
+    phones = ContactPhoneOutputSerializer(many=True)
+    billing_entities = BillingEntityOutputSerializer(many=True)
+    bank_accounts = BankAccountOutputSerializer(many=True)
+    transaction_summary = serializers.SerializerMethodField()
+    recent_transactions = serializers.SerializerMethodField()
+
+    class Meta(CustomerListOutputSerializer.Meta):
+        fields = [
+            *CustomerListOutputSerializer.Meta.fields,
+            "legal_name",
+            "alias",
+            "tax_id",
+            "registration_number",
+            "vat_number",
+            "ean_number",
+            "country",
+            "language",
+            "currency",
+            "city",
+            "postal_code",
+            "location",
+            "website",
+            "contact_first_name",
+            "contact_last_name",
+            "contact_phone",
+            "branch_name",
+            "category",
+            "group",
+            "finance_code",
+            "origin",
+            "invoice_attention",
+            "invoice_email",
+            "credit_limit",
+            "vat_zone",
+            "payment_terms",
+            "discount_percent",
+            "metadata",
+            "source",
+            "used_in_booked",
+            "total_debit",
+            "total_credit",
+            "deposit_amount",
+            "last_transaction_at",
+            "emails",
+            "phones",
+            "billing_entities",
+            "bank_accounts",
+            "transaction_summary",
+            "recent_transactions",
+        ]
+
+    def _summary(self):
+        return self.context.get("summary")
+
+    def get_transaction_summary(self, customer: Customer) -> dict | None:
+        summary = self._summary()
+        return TransactionSummarySerializer(summary).data if summary is not None else None
+
+    def get_recent_transactions(self, customer: Customer) -> list:
+        summary = self._summary()
+        return TransactionBriefSerializer(summary.recent_transactions, many=True).data if summary else []
+
+
+class CustomerSearchOutputSerializer(serializers.ModelSerializer):
+    tin = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "customer_no", "name", "tin", "phone", "status"]
+
+    def get_tin(self, customer: Customer) -> str | None:
+        return customer.tax_id or None
+
+
+class CustomerSummaryOutputSerializer(serializers.Serializer):
+    total_deposits = serializers.DecimalField(**money)
+    customer_count = serializers.IntegerField()
+    archived_customers = serializers.IntegerField()
+    unarchived_customers = serializers.IntegerField()
+    total_balance = serializers.DecimalField(**money)

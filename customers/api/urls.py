@@ -1,0 +1,22 @@
+"""Customer routes; fixed paths (search, summary, ...) come before the id route."""
+
+from core.api.routing import api_route
+
+from .views import CustomerViewSet
+
+ID = r"(?P<pk>[^/]+)"
+
+urlpatterns = [
+    api_route("customers", CustomerViewSet.as_view({"get": "list", "post": "create"}), "customer-list"),
+    api_route("customers/search", CustomerViewSet.as_view({"get": "search"}), "customer-search"),
+    api_route("customers/summary", CustomerViewSet.as_view({"get": "summary"}), "customer-summary"),
+    api_route(
+        f"customers/{ID}",
+        CustomerViewSet.as_view({"get": "retrieve", "patch": "partial_update", "put": "update", "delete": "destroy"}),
+        "customer-detail",
+    ),
+    *[
+        api_route(f"customers/{ID}/{action}", CustomerViewSet.as_view({"post": action}), f"customer-{action}")
+        for action in ("archive", "unarchive", "block", "unblock")
+    ],
+]
