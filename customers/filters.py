@@ -31,9 +31,10 @@ def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Custom
         condition &= Q(name__icontains=word) | Q(legal_name__icontains=word) | Q(alias__icontains=word)
     condition |= Q(customer_no__istartswith=query) | Q(tax_id__startswith=compact(query))
     condition |= Q(email__icontains=query) | Q(emails__email__icontains=query)
-    digits = _digits(query)
-    if len(digits) >= 6:
-        tail = digits.lstrip("0")
+    # Without the trunk prefix, so 0712 345 678 finds +254712345678; a query that is mostly zeros
+    # (000001, the end of a customer number) is too short a number to match every phone holding a 1.
+    tail = _digits(query).lstrip("0")
+    if len(tail) >= 6:
         condition |= Q(phone__contains=tail) | Q(contact_phone__contains=tail) | Q(phones__number__contains=tail)
     return queryset.filter(condition).distinct()
 
@@ -51,7 +52,11 @@ class MomentField(forms.CharField):
         value = super().to_python(value).strip()
         if not value:
             return None
-        day = parse_date(value) if len(value) == 10 else None
+        try:
+            day = parse_date(value) if len(value) == 10 else None
+        except ValueError:
+            # Well-formed but impossible, such as 2024-02-30.
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if day is not None:
             moment = datetime.combine(day, time.max if self.end_of_day else time.min)
         else:

@@ -26,7 +26,7 @@ _page_meta = inline_serializer(
 ErrorEnvelope = inline_serializer(
     name="ErrorEnvelope",
     fields={
-        "status": serializers.CharField(help_text="Always \"error\"."),
+        "status": serializers.CharField(help_text='Always "error".'),
         "message": serializers.CharField(),
         "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
         "meta": _meta,
@@ -35,10 +35,12 @@ ErrorEnvelope = inline_serializer(
 
 
 def enveloped(serializer_class, *, name: str, many: bool = False, paginated: bool = False, message: bool = False):
-    fields = {"status": serializers.CharField(help_text="Always \"success\".")}
+    fields = {"status": serializers.CharField(help_text='Always "success".')}
     if message:
         fields["message"] = serializers.CharField()
-    fields["data"] = serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
+    fields["data"] = (
+        serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
+    )
     fields["meta"] = _page_meta if paginated else _meta
     return inline_serializer(name=name, fields=fields)
 

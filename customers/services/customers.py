@@ -72,6 +72,18 @@ CUSTOMER_EDITABLE_FIELDS = frozenset(
 # Foreign keys that must belong to the customer's organization.
 ORGANIZATION_SCOPED_FIELDS = ("branch", "category", "group", "finance_code", "origin", "payment_terms")
 GENERATED_NUMBER_PREFIX = "CUST"
+# Values _normalize may rewrite into their stored form.
+NORMALIZED_FIELDS = (
+    "tax_id",
+    "vat_number",
+    "phone",
+    "contact_phone",
+    "email",
+    "invoice_email",
+    "customer_no",
+    "name",
+    "metadata",
+)
 
 
 def _lookup_models() -> dict[str, type]:
@@ -214,13 +226,17 @@ def customer_update(*, customer: Customer, actor: AbstractBaseUser | None = None
     if "currency" in data:
         customer.currency = (customer.currency or customer.organization.base_currency).upper()
     _check_same_organization(customer, list(data))
+    given = {field: getattr(customer, field) for field in NORMALIZED_FIELDS}
     _normalize(customer)
+    rewritten = {field for field in NORMALIZED_FIELDS if getattr(customer, field) != given[field]}
     if {"customer_no", "branch"} & set(data):
         _check_customer_no_free(customer)
     if actor is not None and actor.is_authenticated:
         customer.updated_by = actor
         customer._history_user = actor
-    _save(customer)
+    # Only the columns this call changes: the balances move with F() in transactions.services, and
+    # writing back a stale instance's totals (or another editor's fields) would undo those changes.
+    _save(customer, update_fields=sorted(set(data) | rewritten | {"updated_by", "updated_at"}))
     return customer
 
 
