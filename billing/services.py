@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 
 from core.exceptions import InvalidState
 from customers.models import Customer
+from customers.search import search_index_refresh
 from customers.validators import normalize_email, normalize_tax_id
 
 from .models import BillingEntity
@@ -80,6 +81,7 @@ def billing_entity_create(
         _clear_default(customer, actor)
     entity.is_default = is_default
     _save(entity, actor)
+    search_index_refresh(customer_ids=[customer.pk])
     return entity
 
 
@@ -96,6 +98,7 @@ def billing_entity_update(
         entity.is_default = False
     _normalize(entity)
     _save(entity, actor)
+    search_index_refresh(customer_ids=[entity.customer_id])
     return entity
 
 
@@ -126,3 +129,4 @@ def billing_entity_delete(*, entity: BillingEntity, actor: AbstractBaseUser | No
             entity.delete()
     except ProtectedError as exc:
         raise InvalidState("This billing entity is used by transactions; deactivate it instead.") from exc
+    search_index_refresh(customer_ids=[entity.customer_id])

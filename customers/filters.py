@@ -1,42 +1,22 @@
 """The one filter set of the customer list, shared by the API, the pages and the exports."""
 
+import re
 from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Organization
 
 from .models import Customer, CustomerStatus, CustomerType
+from .search import customer_search_filter
 from .validators import compact
 
 STATUS_CHOICES = [*CustomerStatus.choices, ("inactive", "Inactive (blocked or archived)")]
 ORDERING_FIELDS = ("name", "customer_no", "created_at", "updated_at", "balance")
-
-
-def _digits(value: str) -> str:
-    return "".join(char for char in value if char.isdigit())
-
-
-def customer_search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    """Customers matching ``query`` by name, number, tax ID, phone digits or email."""
-    query = (query or "").strip()
-    if not query:
-        return queryset
-    condition = Q()
-    for word in query.split():
-        condition &= Q(name__icontains=word) | Q(legal_name__icontains=word) | Q(alias__icontains=word)
-    condition |= Q(customer_no__istartswith=query) | Q(tax_id__startswith=compact(query))
-    condition |= Q(email__icontains=query) | Q(emails__email__icontains=query)
-    # Without the trunk prefix, so 0712 345 678 finds +254712345678; a query that is mostly zeros
-    # (000001, the end of a customer number) is too short a number to match every phone holding a 1.
-    tail = _digits(query).lstrip("0")
-    if len(tail) >= 6:
-        condition |= Q(phone__contains=tail) | Q(contact_phone__contains=tail) | Q(phones__number__contains=tail)
-    return queryset.filter(condition).distinct()
+PHONE_QUERY_RE = re.compile(r"^[\d\s+().-]+$")
 
 
 class MomentField(forms.CharField):
@@ -100,7 +80,11 @@ class CustomerFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
 
     def filter_search(self, queryset, name, value):
-        return customer_search(queryset, value)
+        if not value.strip():
+            return queryset
+        matches = customer_search_filter(queryset, value, organization_id=self.organization.pk)
+        # Best match first unless the caller asks for another order (``ordering`` is applied after).
+        return matches.order_by("search_rank", "name", "id")
 
     def filter_status(self, queryset, name, value):
         if value == "inactive":

@@ -179,7 +179,7 @@ class Customer(TimestampedModel):
             "last_transaction_at",
             "used_in_booked",
             "updated_at",
-        ]
+        ],
     )
 
     objects = CustomerQuerySet.as_manager()
@@ -290,3 +290,42 @@ class BankAccount(TimestampedModel):
 
     def __str__(self) -> str:
         return self.iban or self.account_number
+
+
+class CustomerSearchDocument(models.Model):
+    """The normalized text a customer is found by, kept in step by customers.search.
+
+    One row per non-deleted customer. ``text`` holds the names, legal names, alias, billing
+    entities' legal names and emails, lower-cased and without accents; ``name_key`` is the
+    normalized name that ranking and ordering use. PostgreSQL indexes ``text`` with pg_trgm, SQLite
+    with an FTS5 trigram table (see the migration).
+    """
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+", db_index=False)
+    name_key = models.CharField(max_length=255)
+    text = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "name_key"], name="search_doc_org_name")]
+
+
+class SearchKeyKind(models.IntegerChoices):
+    CUSTOMER_NO = 1
+    TAX_ID = 2
+    PHONE = 3
+    EMAIL = 4
+    REFERENCE = 5
+
+
+class CustomerSearchKey(models.Model):
+    """An identifier a customer is found by exactly or by prefix: number, tax ID, phone digits, email."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    kind = models.PositiveSmallIntegerField(choices=SearchKeyKind.choices)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "value"], name="search_key_org_value")]

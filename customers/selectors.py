@@ -130,4 +130,5 @@ def customer_quick_search(
     filters: dict[str, Any] = {"search": query}
     if branch_code:
         filters["branch_id"] = branch_code
-    return list(customer_list(organization=organization, filters=filters).order_by("name", "id")[:limit])
+    # The search filter orders by rank (exact identifier, name starts with, name contains), then name.
+    return list(customer_list(organization=organization, filters=filters)[:limit])

@@ -17,6 +17,7 @@ from billing.models import BillingEntity
 from billing.selectors import billing_entity_default
 from core.exceptions import InvalidState
 from customers.models import ZERO, Customer
+from customers.search import search_reference_add
 
 from .models import CREDIT_TYPES, DEBIT_TYPES, Transaction, TransactionStatus, TransactionType
 
@@ -123,6 +124,7 @@ def transaction_record(
             Coalesce(F("last_transaction_at"), Value(entry.occurred_at)), Value(entry.occurred_at)
         )
     Customer.objects.filter(pk=customer.pk).update(**changes)
+    search_reference_add(customer=customer, reference=entry.reference)
     return entry
 
 

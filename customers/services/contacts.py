@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from core.exceptions import Conflict, InvalidState, RecordLocked
 
 from ..models import ContactEmail, ContactPhone, Customer
+from ..search import search_index_refresh
 from ..validators import normalize_email, normalize_phone
 
 EMAIL_FIELDS = frozenset({"email", "use_for_invoicing", "contact_name", "role", "notes"})
@@ -53,6 +54,7 @@ def _save_contact(contact, *, actor: AbstractBaseUser | None, duplicate_field: s
             contact.save()
     except IntegrityError as exc:
         raise Conflict(duplicate_message, field=duplicate_field) from exc
+    search_index_refresh(customer_ids=[contact.customer_id])
 
 
 def _check_unlocked(contact) -> None:
@@ -91,6 +93,7 @@ def contact_email_delete(*, contact: ContactEmail, actor: AbstractBaseUser | Non
     _check_unlocked(contact)
     contact._history_user = actor
     contact.delete()
+    search_index_refresh(customer_ids=[contact.customer_id])
 
 
 @transaction.atomic
@@ -134,6 +137,7 @@ def contact_phone_delete(*, contact: ContactPhone, actor: AbstractBaseUser | Non
     _check_unlocked(contact)
     contact._history_user = actor
     contact.delete()
+    search_index_refresh(customer_ids=[contact.customer_id])
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from ..models import (
     CustomerStatus,
     FinanceCode,
 )
+from ..search import search_index_refresh
 from ..validators import (
     normalize_email,
     normalize_iban,
@@ -210,6 +211,7 @@ def customer_create(
     _save(customer)
     for account in bank_accounts or []:
         bank_account_create(customer=customer, actor=actor, **account)
+    search_index_refresh(customer_ids=[customer.pk])
     return customer
 
 
@@ -288,6 +290,7 @@ def customer_soft_delete(*, customer: Customer, actor: AbstractBaseUser | None =
         customer.updated_by = actor
         customer._history_user = actor
     customer.save(update_fields=["deleted_at", "updated_by", "updated_at"])
+    search_index_refresh(customer_ids=[customer.pk])
     return customer
 
 

@@ -1,0 +1,257 @@
+"""The one customer search: the maintained search index and the query over it.
+
+Every write that changes what a customer is found by (the customer, its contacts, billing
+entities, transaction references) calls ``search_index_refresh`` inside its own database
+transaction, so a change is findable as soon as it commits. The index has two parts:
+``CustomerSearchDocument`` (normalized text, trigram-indexed) and ``CustomerSearchKey``
+(identifiers matched exactly or by prefix through B-tree indexes).
+"""
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+from django.db import connection
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from .models import Customer, CustomerSearchDocument, CustomerSearchKey, SearchKeyKind
+from .validators import compact
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+TRIGRAM = 3
+MIN_PHONE_DIGITS = 4
+# Letters that Unicode does not decompose into a base letter and an accent.
+FOLDED_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th"})
+PHONE_SEPARATORS = re.compile(r"[\s+\-().]")
+EXACT_KINDS = (SearchKeyKind.CUSTOMER_NO, SearchKeyKind.TAX_ID, SearchKeyKind.PHONE, SearchKeyKind.EMAIL)
+
+RANK_EXACT = 0
+RANK_NAME_STARTS = 1
+RANK_NAME_CONTAINS = 2
+RANK_OTHER = 3
+
+
+def normalize_text(value: str) -> str:
+    """Lower-case, accents removed, whitespace collapsed: 'José  MUÑOZ' -> 'jose munoz'."""
+    folded = unicodedata.normalize("NFKD", (value or "").casefold().translate(FOLDED_LETTERS))
+    stripped = "".join(char for char in folded if not unicodedata.combining(char))
+    return " ".join(stripped.split())
+
+
+def phone_keys(e164: str) -> set[str]:
+    """The digit strings a phone is found by: with and without its country code."""
+    if not e164:
+        return set()
+    digits = e164.lstrip("+")
+    keys = {digits}
+    with contextlib.suppress(phonenumbers.NumberParseException):
+        keys.add(str(phonenumbers.parse(e164, None).national_number))
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# The index
+
+
+def _document_and_keys(customer: Customer, emails, phones, entities, references):
+    names = [customer.name, customer.legal_name, customer.alias]
+    names += [entity.legal_name for entity in entities]
+    all_emails = {customer.email, customer.invoice_email, *emails, *(entity.billing_email for entity in entities)}
+    all_emails.discard("")
+    text = " | ".join(normalize_text(part) for part in [*names, *sorted(all_emails)] if part)
+    document = CustomerSearchDocument(
+        customer_id=customer.pk,
+        organization_id=customer.organization_id,
+        branch_id=customer.branch_id,
+        name_key=normalize_text(customer.name)[:255],
+        text=text,
+    )
+    keys: set[tuple[int, str]] = {(SearchKeyKind.CUSTOMER_NO, customer.customer_no.lower())}
+    for tax_id in {customer.tax_id, customer.vat_number, *(entity.tax_id for entity in entities)}:
+        if tax_id:
+            keys.add((SearchKeyKind.TAX_ID, compact(tax_id).lower()))
+    for number in {customer.phone, customer.contact_phone, *phones}:
+        keys.update((SearchKeyKind.PHONE, key) for key in phone_keys(number))
+    keys.update((SearchKeyKind.EMAIL, email.lower()) for email in all_emails)
+    keys.update((SearchKeyKind.REFERENCE, reference.lower()[:255]) for reference in references if reference)
+    rows = [
+        CustomerSearchKey(
+            organization_id=customer.organization_id, customer_id=customer.pk, kind=kind, value=value[:255]
+        )
+        for kind, value in keys
+        if value
+    ]
+    return document, rows
+
+
+def search_index_refresh(*, customer_ids: Iterable[int]) -> None:
+    """Rebuild the index rows of these customers from their current data (deleted ones leave it)."""
+    from billing.models import BillingEntity
+    from transactions.models import Transaction
+
+    from .models import ContactEmail, ContactPhone
+
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    CustomerSearchKey.objects.filter(customer_id__in=ids).delete()
+    CustomerSearchDocument.objects.filter(customer_id__in=ids).delete()
+    customers = list(Customer.objects.filter(pk__in=ids, deleted_at__isnull=True))
+    if not customers:
+        return
+    alive = [customer.pk for customer in customers]
+    emails = _grouped(ContactEmail.objects.filter(customer_id__in=alive).values_list("customer_id", "email"))
+    phones = _grouped(ContactPhone.objects.filter(customer_id__in=alive).values_list("customer_id", "number"))
+    references = _grouped(
+        Transaction.objects.filter(customer_id__in=alive).exclude(reference="").values_list("customer_id", "reference")
+    )
+    entities: dict[int, list[BillingEntity]] = {}
+    for entity in BillingEntity.objects.filter(customer_id__in=alive):
+        entities.setdefault(entity.customer_id, []).append(entity)
+    documents, keys = [], []
+    for customer in customers:
+        document, rows = _document_and_keys(
+            customer,
+            emails.get(customer.pk, []),
+            phones.get(customer.pk, []),
+            entities.get(customer.pk, []),
+            references.get(customer.pk, []),
+        )
+        documents.append(document)
+        keys.extend(rows)
+    CustomerSearchDocument.objects.bulk_create(documents)
+    CustomerSearchKey.objects.bulk_create(keys, batch_size=2000)
+
+
+def search_reference_add(*, customer: Customer, reference: str) -> None:
+    """A new ledger reference makes its customer findable by it (cheaper than a full refresh)."""
+    value = (reference or "").strip().lower()[:255]
+    if not value or customer.deleted_at is not None:
+        return
+    exists = CustomerSearchKey.objects.filter(
+        organization_id=customer.organization_id, value=value, customer_id=customer.pk
+    ).exists()
+    if not exists:
+        CustomerSearchKey.objects.create(
+            organization_id=customer.organization_id, customer_id=customer.pk, kind=SearchKeyKind.REFERENCE, value=value
+        )
+
+
+def _grouped(pairs) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for customer_id, value in pairs:
+        grouped.setdefault(customer_id, []).append(value)
+    return grouped
+
+
+# ---------------------------------------------------------------------------------------------
+# The query
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  # normalized whole query
+    words: tuple[str, ...]
+    exact_keys: tuple[str, ...]
+    prefix_keys: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    text = normalize_text((raw or "")[:MAX_QUERY_LENGTH])
+    words = tuple(dict.fromkeys(text.split()))[:MAX_QUERY_WORDS]
+    plain = (raw or "")[:MAX_QUERY_LENGTH].strip().lower()
+    keys = {plain, compact(plain).lower(), text}
+    digits = "".join(char for char in plain if char.isdigit())
+    if len(digits) >= MIN_PHONE_DIGITS and not PHONE_SEPARATORS.sub("", plain).strip("0123456789"):
+        keys.update(key for key in (digits, digits.lstrip("0")) if len(key) >= MIN_PHONE_DIGITS)
+    keys.discard("")
+    return ParsedQuery(text=text, words=words, exact_keys=tuple(sorted(keys)), prefix_keys=tuple(sorted(keys)))
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    if connection.vendor == "sqlite":
+        # A range on the binary-collated column uses its B-tree index; LIKE would not.
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def _text_match(documents: QuerySet, words: tuple[str, ...]) -> QuerySet:
+    """Documents whose text contains every word (trigram-indexed for words of 3+ characters)."""
+    long_words = [word for word in words if len(word) >= TRIGRAM]
+    if connection.vendor == "sqlite" and long_words:
+        # Each word is one quoted FTS5 string, so its characters are never query syntax.
+        expression = " AND ".join('"' + word.replace('"', '""') + '"' for word in long_words)
+        documents = documents.extra(
+            where=["customer_id IN (SELECT rowid FROM customers_search_fts WHERE customers_search_fts MATCH %s)"],
+            params=[expression],
+        )
+        remaining = [word for word in words if len(word) < TRIGRAM]
+    else:
+        remaining = list(words)
+    for word in remaining:
+        documents = documents.filter(text__contains=word)
+    return documents
+
+
+def matching_customer_ids(*, organization_id: int | None, query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
+    """Subqueries of the customer ids matched by text and by identifier (in every organization for None)."""
+    scope = {"organization_id": organization_id} if organization_id is not None else {}
+    documents = CustomerSearchDocument.objects.filter(**scope)
+    if any(len(word) >= TRIGRAM for word in query.words):
+        by_text = _text_match(documents, query.words)
+    else:
+        # Too short for trigrams: names that start with the query.
+        by_text = documents.filter(_prefix("name_key", query.text))
+    key_condition = Q()
+    for key in query.prefix_keys:
+        key_condition |= _prefix("value", key)
+    by_key = CustomerSearchKey.objects.filter(key_condition, **scope)
+    return by_text.values("customer_id"), by_key.values("customer_id")
+
+
+def customer_search_filter(
+    customers: QuerySet[Customer], raw_query: str, *, organization_id: int
+) -> QuerySet[Customer]:
+    """``customers`` narrowed to the matches of ``raw_query``, annotated with ``search_rank``."""
+    query = parse_query(raw_query)
+    if query.is_empty:
+        return customers.none()
+    by_text, by_key = matching_customer_ids(organization_id=organization_id, query=query)
+    exact = CustomerSearchKey.objects.filter(
+        organization_id=organization_id,
+        customer_id=OuterRef("pk"),
+        kind__in=EXACT_KINDS,
+        value__in=query.exact_keys,
+    )
+    name_prefix = query.text
+    return customers.filter(Q(pk__in=by_text) | Q(pk__in=by_key)).annotate(
+        search_rank=Case(
+            When(Exists(exact), then=Value(RANK_EXACT)),
+            When(_name_condition("startswith", name_prefix), then=Value(RANK_NAME_STARTS)),
+            When(_name_condition("contains", name_prefix), then=Value(RANK_NAME_CONTAINS)),
+            default=Value(RANK_OTHER),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def _name_condition(lookup: str, value: str) -> Q:
+    documents = CustomerSearchDocument.objects.filter(customer_id=OuterRef("pk"), **{f"name_key__{lookup}": value})
+    return Q(Exists(documents))
+
+
+def customer_search_matches(customers: QuerySet[Customer], raw_query: str) -> QuerySet[Customer]:
+    """``customers`` narrowed to the matches of ``raw_query`` across organizations (admin search)."""
+    query = parse_query(raw_query)
+    if query.is_empty:
+        return customers
+    by_text, by_key = matching_customer_ids(organization_id=None, query=query)
+    return customers.filter(Q(pk__in=by_text) | Q(pk__in=by_key))
