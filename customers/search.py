@@ -255,3 +255,90 @@ def customer_search_matches(customers: QuerySet[Customer], raw_query: str) -> Qu
         return customers
     by_text, by_key = matching_customer_ids(organization_id=None, query=query)
     return customers.filter(Q(pk__in=by_text) | Q(pk__in=by_key))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rebuild and check
+
+REBUILD_CHUNK = 2000
+
+
+def _customer_id_chunks(organization_id: int | None, chunk: int = REBUILD_CHUNK):
+    customers = Customer.objects.order_by("pk")
+    if organization_id is not None:
+        customers = customers.filter(organization_id=organization_id)
+    last = 0
+    while True:
+        ids = list(customers.filter(pk__gt=last).values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def search_index_rebuild(*, organization_id: int | None = None) -> int:
+    """Rebuild every customer's index rows from its data; returns the number of customers indexed."""
+    from django.db import transaction
+
+    indexed = 0
+    for ids in _customer_id_chunks(organization_id):
+        with transaction.atomic():
+            search_index_refresh(customer_ids=ids)
+        indexed += len(ids)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO customers_search_fts(customers_search_fts) VALUES ('rebuild')")
+    return indexed
+
+
+@dataclass(frozen=True)
+class IndexDrift:
+    customer_id: int
+    problem: str
+
+
+def search_index_check(*, organization_id: int | None = None) -> list[IndexDrift]:
+    """Compare the stored index with what the data says it should hold, customer by customer."""
+    from django.db import transaction
+
+    drifts: list[IndexDrift] = []
+    for ids in _customer_id_chunks(organization_id):
+        stored_documents = {
+            document.customer_id: (document.branch_id, document.name_key, document.text)
+            for document in CustomerSearchDocument.objects.filter(customer_id__in=ids)
+        }
+        stored_keys = _key_sets(CustomerSearchKey.objects.filter(customer_id__in=ids))
+        # Build the expected rows in a transaction that is rolled back, with the same code that writes them.
+        with transaction.atomic():
+            search_index_refresh(customer_ids=ids)
+            expected_documents = {
+                document.customer_id: (document.branch_id, document.name_key, document.text)
+                for document in CustomerSearchDocument.objects.filter(customer_id__in=ids)
+            }
+            expected_keys = _key_sets(CustomerSearchKey.objects.filter(customer_id__in=ids))
+            transaction.set_rollback(True)
+        for customer_id in ids:
+            if stored_documents.get(customer_id) != expected_documents.get(customer_id):
+                if customer_id not in expected_documents:
+                    problem = "indexed although deleted"
+                elif customer_id not in stored_documents:
+                    problem = "missing from the index"
+                else:
+                    problem = "indexed text is out of date"
+                drifts.append(IndexDrift(customer_id, problem))
+            elif stored_keys.get(customer_id, set()) != expected_keys.get(customer_id, set()):
+                drifts.append(IndexDrift(customer_id, "identifiers (number, tax ID, phones, emails) out of date"))
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("INSERT INTO customers_search_fts(customers_search_fts) VALUES ('integrity-check')")
+            except Exception:  # noqa: BLE001 - SQLite reports a corrupt FTS index as a generic error
+                drifts.append(IndexDrift(0, "the SQLite trigram table does not match the documents"))
+    return drifts
+
+
+def _key_sets(keys: QuerySet) -> dict[int, set[tuple[int, str]]]:
+    grouped: dict[int, set[tuple[int, str]]] = {}
+    for customer_id, kind, value in keys.values_list("customer_id", "kind", "value"):
+        grouped.setdefault(customer_id, set()).add((kind, value))
+    return grouped

@@ -91,6 +91,9 @@ def transaction_record(
         tax = None
     if branch is not None and branch.organization_id != organization.pk:
         errors["branch"] = ["Unknown branch."]
+    if billing_entity is not None:
+        # Judge the entity as stored now, not as it was when the caller loaded it.
+        billing_entity = BillingEntity.objects.filter(pk=billing_entity.pk).first()
     if billing_entity is not None and (billing_entity.customer_id != customer.pk or not billing_entity.is_active):
         errors["billing_entity"] = ["Choose an active billing entity of this customer."]
     if errors:

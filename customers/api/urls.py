@@ -2,9 +2,11 @@
 
 from core.api.routing import api_route
 
+from .contacts import ContactEmailViewSet, ContactPhoneViewSet
 from .views import CustomerViewSet
 
 ID = r"(?P<pk>[^/]+)"
+CUSTOMER = r"(?P<customer_id>[^/]+)"
 
 urlpatterns = [
     api_route("customers", CustomerViewSet.as_view({"get": "list", "post": "create"}), "customer-list"),
@@ -18,5 +20,29 @@ urlpatterns = [
     *[
         api_route(f"customers/{ID}/{action}", CustomerViewSet.as_view({"post": action}), f"customer-{action}")
         for action in ("archive", "unarchive", "block", "unblock")
+    ],
+    *[
+        route
+        for kind, viewset in (("emails", ContactEmailViewSet), ("phones", ContactPhoneViewSet))
+        for route in (
+            api_route(
+                f"customers/{CUSTOMER}/{kind}",
+                viewset.as_view({"get": "list", "post": "create"}),
+                f"customer-{kind}",
+            ),
+            api_route(
+                f"customers/{CUSTOMER}/{kind}/{ID}",
+                viewset.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+                f"customer-{kind}-detail",
+            ),
+            api_route(
+                f"customers/{CUSTOMER}/{kind}/{ID}/lock", viewset.as_view({"post": "lock"}), f"customer-{kind}-lock"
+            ),
+            api_route(
+                f"customers/{CUSTOMER}/{kind}/{ID}/unlock",
+                viewset.as_view({"post": "unlock"}),
+                f"customer-{kind}-unlock",
+            ),
+        )
     ],
 ]

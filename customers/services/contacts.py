@@ -58,6 +58,10 @@ def _save_contact(contact, *, actor: AbstractBaseUser | None, duplicate_field: s
 
 
 def _check_unlocked(contact) -> None:
+    # Read the lock under a row lock: a manager locking the contact at the same moment wins.
+    contact.is_locked = bool(
+        type(contact).objects.select_for_update().filter(pk=contact.pk).values_list("is_locked", flat=True).first()
+    )
     if contact.is_locked:
         kind = "email" if isinstance(contact, ContactEmail) else "phone"
         raise RecordLocked(f"This {kind} is locked; a manager must unlock it before it can be changed or deleted.")
