@@ -1,7 +1,7 @@
 """The one filter set of the customer list, shared by the API, the pages and the exports."""
 
-import re
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
@@ -16,17 +16,12 @@ from .validators import compact
 
 STATUS_CHOICES = [*CustomerStatus.choices, ("inactive", "Inactive (blocked or archived)")]
 ORDERING_FIELDS = ("name", "customer_no", "created_at", "updated_at", "balance")
-PHONE_QUERY_RE = re.compile(r"^[\d\s+().-]+$")
 
 
 class MomentField(forms.CharField):
-    """A date (``YYYY-MM-DD``) or an ISO 8601 time; naive values are read as UTC."""
+    """A date (``YYYY-MM-DD``, returned as a ``date``) or an ISO 8601 time (naive times read as UTC)."""
 
     default_error_messages = {"invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 time."}
-
-    def __init__(self, *args, end_of_day: bool = False, **kwargs):
-        self.end_of_day = end_of_day
-        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value).strip()
@@ -38,22 +33,31 @@ class MomentField(forms.CharField):
             # Well-formed but impossible, such as 2024-02-30.
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if day is not None:
-            moment = datetime.combine(day, time.max if self.end_of_day else time.min)
-        else:
-            try:
-                moment = parse_datetime(value.replace(" ", "+"))
-            except ValueError:
-                moment = None
-            if moment is None:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            return day
+        try:
+            moment = parse_datetime(value.replace(" ", "+"))
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
 class MomentFilter(django_filters.Filter):
+    """Compares a time; a bare date means that whole day in the organization's timezone."""
+
     field_class = MomentField
 
     def __init__(self, *args, end_of_day: bool = False, **kwargs):
-        super().__init__(*args, end_of_day=end_of_day, **kwargs)
+        self.end_of_day = end_of_day
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            organization = getattr(self.parent, "organization", None)
+            zone = ZoneInfo(organization.timezone) if organization is not None else UTC
+            value = datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone)
+        return super().filter(qs, value)
 
 
 class CustomerFilterSet(django_filters.FilterSet):

@@ -24,5 +24,9 @@ class TransactionFilterSet(django_filters.FilterSet):
         model = Transaction
         fields: list[str] = []
 
+    def __init__(self, *args, organization=None, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
     def filter_type(self, queryset, name, value):
         return queryset.filter(type=TYPE_ALIASES.get(value, value))

@@ -29,7 +29,7 @@ def transaction_list(
     if customer is not None:
         entries = entries.filter(customer=customer)
     if filters:
-        filterset = TransactionFilterSet(data=filters, queryset=entries)
+        filterset = TransactionFilterSet(data=filters, queryset=entries, organization=organization)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         entries = filterset.qs

@@ -93,9 +93,10 @@ def transaction_record(
         errors["branch"] = ["Unknown branch."]
     if billing_entity is not None:
         # Judge the entity as stored now, not as it was when the caller loaded it.
-        billing_entity = BillingEntity.objects.filter(pk=billing_entity.pk).first()
-    if billing_entity is not None and (billing_entity.customer_id != customer.pk or not billing_entity.is_active):
-        errors["billing_entity"] = ["Choose an active billing entity of this customer."]
+        stored = BillingEntity.objects.filter(pk=billing_entity.pk).first()
+        if stored is None or stored.customer_id != customer.pk or not stored.is_active:
+            errors["billing_entity"] = ["Choose an active billing entity of this customer."]
+        billing_entity = stored
     if errors:
         raise ValidationError(errors)
 

@@ -156,6 +156,9 @@ def test_tin_filter_matches_the_stored_form(organization, tin):
 
 @pytest.fixture
 def created_in_march(organization) -> None:
+    # Bare dates are whole days in the organization's timezone; these cases reason in UTC.
+    organization.timezone = "UTC"
+    organization.save(update_fields=["timezone"])
     moments = {
         "Last of February": "2024-02-29T23:59:59+00:00",
         "First of March": "2024-03-01T00:00:00+00:00",
@@ -170,6 +173,15 @@ def test_created_dates_are_inclusive_whole_days(organization, created_in_march):
     listed = _listed(organization, created_from="2024-03-01", created_to="2024-03-31", ordering="created_at")
 
     assert listed == ["First of March", "Last of March"]
+
+
+def test_bare_dates_are_days_in_the_organizations_timezone(organization):
+    # Nairobi is UTC+3: 22:30 UTC on 31 March is already 1 April there.
+    _set_time(customer_create(organization=organization, name="Nairobi Morning"), "created_at", "2024-03-31T22:30:00Z")
+    _set_time(customer_create(organization=organization, name="Nairobi Evening"), "created_at", "2024-03-31T20:30:00Z")
+
+    assert _listed(organization, created_from="2024-04-01") == ["Nairobi Morning"]
+    assert _listed(organization, created_to="2024-03-31") == ["Nairobi Evening"]
 
 
 @pytest.mark.parametrize(
@@ -195,6 +207,8 @@ def test_created_to_accepts_an_iso_time(organization, created_in_march):
 
 
 def test_updated_since_lists_customers_changed_on_or_after(organization):
+    organization.timezone = "UTC"
+    organization.save(update_fields=["timezone"])
     for name, moment in [
         ("Stale", "2024-05-31T23:59:59+00:00"),
         ("Touched at midnight", "2024-06-01T00:00:00+00:00"),

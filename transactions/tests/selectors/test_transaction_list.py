@@ -110,6 +110,8 @@ def test_filter_by_success_status_leaves_out_pending_and_failed(organization, le
 
 @pytest.mark.django_db
 def test_date_filters_include_both_boundary_days(organization, customer):
+    organization.timezone = "UTC"
+    organization.save(update_fields=["timezone"])
     for reference, moment in [
         ("BEFORE", datetime(2025, 1, 31, 23, 59, 59, tzinfo=UTC)),
         ("FIRST-MOMENT", datetime(2025, 2, 1, 0, 0, tzinfo=UTC)),
@@ -122,6 +124,28 @@ def test_date_filters_include_both_boundary_days(organization, customer):
     entries = transaction_list(organization=organization, filters={"from_date": "2025-02-01", "to_date": "2025-02-28"})
 
     assert _references(entries) == ["LAST-MOMENT", "MIDDLE", "FIRST-MOMENT"]
+
+
+def test_dates_are_days_in_the_organizations_timezone(organization, customer):
+    # The organization is in Nairobi (UTC+3): 21:30 UTC on 31 January is 1 February there.
+    _record(
+        customer,
+        type="sale",
+        total_amount="10",
+        reference="NAIROBI-FEB-1",
+        occurred_at=datetime(2025, 1, 31, 21, 30, tzinfo=UTC),
+    )
+    _record(
+        customer,
+        type="sale",
+        total_amount="10",
+        reference="NAIROBI-JAN-31",
+        occurred_at=datetime(2025, 1, 31, 20, 30, tzinfo=UTC),
+    )
+
+    entries = transaction_list(organization=organization, filters={"from_date": "2025-02-01"})
+
+    assert _references(entries) == ["NAIROBI-FEB-1"]
 
 
 @pytest.mark.django_db
