@@ -329,3 +329,66 @@ class CustomerSearchKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "value"], name="search_key_org_value")]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class JobBase(models.Model):
+    """A long import or export: its progress is written as it runs, and the UI polls it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    result_file = models.FileField(upload_to="jobs/results/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class ImportJob(JobBase):
+    source_file = models.FileField(upload_to="jobs/imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    # dry_run, mode, category_id, branch_code
+    options = models.JSONField(default=dict, blank=True)
+    # total_rows, created, updated, skipped, errors: [{row, field, message}]
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta(JobBase.Meta):
+        indexes = [models.Index(fields=["organization", "-created_at"], name="import_job_org_created")]
+
+
+class ExportKind(models.TextChoices):
+    CUSTOMER_LIST = "customer_list", "Customer list"
+    CUSTOMER_SHEET = "customer_sheet", "Customer information sheet"
+    STATEMENT = "statement", "Statement of account"
+
+
+class ExportJob(JobBase):
+    kind = models.CharField(max_length=20, choices=ExportKind.choices)
+    format = models.CharField(max_length=4)
+    # The list filters (or customer id and date range) the export was asked with.
+    parameters = models.JSONField(default=dict, blank=True)
+
+    class Meta(JobBase.Meta):
+        indexes = [models.Index(fields=["organization", "-created_at"], name="export_job_org_created")]
