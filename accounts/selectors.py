@@ -1,7 +1,7 @@
 """Reads for organizations, branches, memberships and API keys."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from core.exceptions import NotFound
 
@@ -23,16 +23,29 @@ def membership_get(*, user: AbstractBaseUser, organization: Organization) -> Mem
     return Membership.objects.filter(user=user, organization=organization).first()
 
 
-def branch_list(*, organization: Organization, active_only: bool = False) -> QuerySet[Branch]:
+def _with_customer_count(branches: QuerySet[Branch]) -> QuerySet[Branch]:
+    return branches.annotate(
+        customer_count=Count("customers", filter=Q(customers__deleted_at__isnull=True), distinct=True)
+    )
+
+
+def branch_list(
+    *, organization: Organization, active_only: bool = False, with_customer_count: bool = False
+) -> QuerySet[Branch]:
     branches = Branch.objects.filter(organization=organization)
     if active_only:
         branches = branches.filter(is_active=True)
+    if with_customer_count:
+        branches = _with_customer_count(branches)
     return branches.order_by("code")
 
 
-def branch_get(*, organization: Organization, branch_id: int) -> Branch:
+def branch_get(*, organization: Organization, branch_id: int, with_customer_count: bool = False) -> Branch:
+    branches = Branch.objects.filter(organization=organization)
+    if with_customer_count:
+        branches = _with_customer_count(branches)
     try:
-        return Branch.objects.get(organization=organization, pk=branch_id)
+        return branches.get(pk=int(branch_id))
     except (Branch.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("Branch not found", field="branch_id") from exc
 

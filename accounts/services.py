@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict
+from core.exceptions import Conflict, InvalidState
 
 from .models import (
     HEAD_OFFICE_CODE,
@@ -59,6 +59,21 @@ def branch_create(*, organization: Organization, code: str, name: str, is_active
 def branch_update(*, branch: Branch, **data) -> Branch:
     allowed = {"code", "name", "is_active"}
     changed = [field for field in data if field in allowed]
+    # Customers created without a branch land in the head office, so it has to stay open and keep
+    # its code. The stored code is read because callers such as admin forms may have already
+    # changed the instance.
+    stored_code = Branch.objects.filter(pk=branch.pk).values_list("code", flat=True).first()
+    if stored_code == HEAD_OFFICE_CODE:
+        if "is_active" in changed and not data["is_active"]:
+            raise InvalidState(
+                f"The head office branch ({HEAD_OFFICE_CODE}) cannot be deactivated; customers without a branch "
+                "are filed under it.",
+                field="is_active",
+            )
+        if "code" in changed and data["code"] != HEAD_OFFICE_CODE:
+            raise InvalidState(
+                f"The head office branch keeps its code {HEAD_OFFICE_CODE}; rename it instead.", field="code"
+            )
     for field in changed:
         setattr(branch, field, data[field])
     if "code" in changed and (

@@ -310,6 +310,9 @@ class CustomerSearchDocument(models.Model):
     class Meta:
         indexes = [models.Index(fields=["organization", "name_key"], name="search_doc_org_name")]
 
+    def __str__(self) -> str:
+        return self.name_key
+
 
 class SearchKeyKind(models.IntegerChoices):
     CUSTOMER_NO = 1
@@ -329,6 +332,9 @@ class CustomerSearchKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "value"], name="search_key_org_value")]
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class JobStatus(models.TextChoices):
@@ -377,6 +383,9 @@ class ImportJob(JobBase):
     class Meta(JobBase.Meta):
         indexes = [models.Index(fields=["organization", "-created_at"], name="import_job_org_created")]
 
+    def __str__(self) -> str:
+        return f"Import of {self.original_name} ({self.status})"
+
 
 class ExportKind(models.TextChoices):
     CUSTOMER_LIST = "customer_list", "Customer list"
@@ -392,3 +401,6 @@ class ExportJob(JobBase):
 
     class Meta(JobBase.Meta):
         indexes = [models.Index(fields=["organization", "-created_at"], name="export_job_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.format} ({self.status})"

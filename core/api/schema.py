@@ -1,7 +1,7 @@
 """OpenAPI descriptions of the envelope, so the schema shows what the wire carries."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
 _meta = inline_serializer(
@@ -42,7 +42,11 @@ def enveloped(serializer_class, *, name: str, many: bool = False, paginated: boo
         serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
     )
     fields["meta"] = _page_meta if paginated else _meta
-    return inline_serializer(name=name, fields=fields)
+    envelope = inline_serializer(name=name, fields=fields)
+    # One envelope object even when its data is a list: without this, drf-spectacular's list-view
+    # heuristic (a ``list`` action) would describe the answer as an array of envelopes.
+    extend_schema_serializer(many=False)(type(envelope))
+    return envelope
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:

@@ -46,7 +46,9 @@ def invoice_numbers(response) -> list[str]:
 def history(customer, westlands) -> dict[str, Transaction]:
     """A month of a customer's ledger: sales, a payment, a purchase and a voided sale."""
     entries = {
-        "INV-040": record(customer, reference="INV-040", total_amount="8500.00", tax_amount="1172.41", occurred_at=at(3)),
+        "INV-040": record(
+            customer, reference="INV-040", total_amount="8500.00", tax_amount="1172.41", occurred_at=at(3)
+        ),
         "RCPT-12": record(customer, type="payment", reference="RCPT-12", total_amount="5000.00", occurred_at=at(6)),
         "INV-045": record(
             customer,
