@@ -3,8 +3,11 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from core.api.routing import api_not_found
+from core.health import healthz, readyz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     re_path(r"^api(/.*)?$", api_not_found),
