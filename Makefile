@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate seed clean
+.PHONY: help install run test lint format migrate seed clean bench serve worker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,3 +42,9 @@ test: lint ## lint, check migrations, run the whole pytest suite
 
 clean: ## remove the virtualenv, the SQLite database and caches
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache
+
+BENCH_N ?= 100000
+BENCH_DB ?= both
+
+bench: migrate ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both)
+	$(BIN)/python bench/run.py --n $(BENCH_N) --db $(BENCH_DB)
