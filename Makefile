@@ -46,5 +46,5 @@ clean: ## remove the virtualenv, the SQLite database and caches
 BENCH_N ?= 100000
 BENCH_DB ?= both
 
-bench: migrate ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both)
+bench: $(STAMP) ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both)
 	$(BIN)/python bench/run.py --n $(BENCH_N) --db $(BENCH_DB)
