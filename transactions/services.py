@@ -117,7 +117,12 @@ def transaction_record(
         description=description or "",
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    entry.full_clean(validate_constraints=False)
+    # The references were checked above; full_clean would re-query each of them.
+    entry.full_clean(
+        exclude=["organization", "branch", "customer", "billing_entity", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     entry.save()
 
     changes: dict[str, Any] = {"used_in_booked": Value(True)}

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from decimal import Decimal
 
 import simplejson
 from django.utils.functional import Promise
@@ -24,6 +25,17 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _without_negative_zero(value):
+    """SQLite's float arithmetic can leave a balance at -0.00; nobody should read that."""
+    if isinstance(value, Decimal):
+        return value.copy_abs() if value.is_zero() and value.is_signed() else value
+    if isinstance(value, dict):
+        return {key: _without_negative_zero(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_negative_zero(item) for item in value]
+    return value
+
+
 class EnvelopeJSONRenderer(JSONRenderer):
     charset = "utf-8"
 
@@ -31,4 +43,5 @@ class EnvelopeJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         # use_decimal writes Decimal('100.50') as 100.50, not as the float 100.5.
+        data = _without_negative_zero(data)
         return simplejson.dumps(data, use_decimal=True, default=_default, ensure_ascii=False).encode()
