@@ -109,6 +109,8 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Messages may carry a new API key's secret once; keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 REDIS_URL = env_str("REDIS_URL", "")
@@ -186,3 +188,7 @@ SPECTACULAR_SETTINGS = {
         "TransactionStatusEnum": "transactions.models.TransactionStatus",
     },
 }
+
+# List exports larger than this run as an ExportJob in Celery; PDFs render far slower per row.
+EXPORT_ASYNC_ROW_THRESHOLD = env_int("EXPORT_ASYNC_ROW_THRESHOLD", 5000)
+EXPORT_PDF_ASYNC_ROW_THRESHOLD = env_int("EXPORT_PDF_ASYNC_ROW_THRESHOLD", 500)
