@@ -40,7 +40,11 @@ class MomentField(forms.CharField):
             moment = None
         if moment is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+        try:
+            # Times at the edge of the calendar (year 1 with a +14:00 offset) cannot be held in UTC.
+            return (moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)).astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class MomentFilter(django_filters.Filter):
@@ -56,8 +60,20 @@ class MomentFilter(django_filters.Filter):
         if isinstance(value, date) and not isinstance(value, datetime):
             organization = getattr(self.parent, "organization", None)
             zone = ZoneInfo(organization.timezone) if organization is not None else UTC
-            value = datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone)
+            try:
+                value = datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone).astimezone(UTC)
+            except (OverflowError, ValueError):
+                raise forms.ValidationError({self.field_name: ["This date is out of range."]}) from None
         return super().filter(qs, value)
+
+
+class IdFilter(django_filters.Filter):
+    """A row's id: a whole number a database key can hold, else a 400 (SQLite cannot bind a larger one)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -65,9 +81,9 @@ class CustomerFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
     type = django_filters.ChoiceFilter(choices=CustomerType.choices)
-    category_id = django_filters.NumberFilter(field_name="category_id")
-    group_id = django_filters.NumberFilter(field_name="group_id")
-    origin_id = django_filters.NumberFilter(field_name="origin_id")
+    category_id = IdFilter(field_name="category_id")
+    group_id = IdFilter(field_name="group_id")
+    origin_id = IdFilter(field_name="origin_id")
     customer_no = django_filters.CharFilter(field_name="customer_no")
     tin = django_filters.CharFilter(method="filter_tin")
     created_from = MomentFilter(field_name="created_at", lookup_expr="gte")

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from customers.filters import MomentFilter
+from customers.filters import IdFilter, MomentFilter
 
 from .models import Transaction, TransactionStatus, TransactionType
 
@@ -17,7 +17,7 @@ class TransactionFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TransactionStatus.choices)
     from_date = MomentFilter(field_name="occurred_at", lookup_expr="gte")
     to_date = MomentFilter(field_name="occurred_at", lookup_expr="lte", end_of_day=True)
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     reference = django_filters.CharFilter(field_name="reference")
 
     class Meta:

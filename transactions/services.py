@@ -91,6 +91,8 @@ def transaction_record(
         tax = None
     if branch is not None and branch.organization_id != organization.pk:
         errors["branch"] = ["Unknown branch."]
+    elif branch is not None and not branch.is_active:
+        errors["branch"] = ["This branch is closed; record the transaction at an active branch."]
     if billing_entity is not None:
         # Judge the entity as stored now, not as it was when the caller loaded it.
         stored = BillingEntity.objects.filter(pk=billing_entity.pk).first()
