@@ -163,6 +163,8 @@ class CustomerViewSet(OrganizationViewSet):
     def search(self, request):
         self.check_query_params(SEARCH_PARAMS)
         query = request.query_params.get("q", "").strip()
+        if "\x00" in query:
+            raise ValidationError({"q": ["The query cannot contain NUL characters."]})
         if len(query) < 2:
             raise ValidationError({"q": ["Type at least 2 characters to search."]})
         raw_limit = request.query_params.get("limit", str(settings.API_SEARCH_DEFAULT_LIMIT))

@@ -106,43 +106,64 @@ def _check_unknown_fields(data: dict[str, Any]) -> None:
         raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
 
 
-def _check_same_organization(customer: Customer, fields: list[str]) -> None:
-    """Reject a lookup of another organization exactly like one that does not exist."""
+def organization_scope_errors(values: dict[str, Any], *, organization_id: int) -> dict[str, list[str]]:
+    """Errors for lookups in ``values`` that are not rows of the organization (as if they did not exist)."""
     models = _lookup_models()
     errors = {}
-    for field in fields:
-        if field not in ORGANIZATION_SCOPED_FIELDS:
+    for field, value in values.items():
+        if field not in ORGANIZATION_SCOPED_FIELDS or value is None:
             continue
-        value = getattr(customer, field)
-        if value is None:
-            continue
-        if not isinstance(value, models[field]) or value.organization_id != customer.organization_id:
+        if not isinstance(value, models[field]) or value.organization_id != organization_id:
             errors[field] = [f"Unknown {field.replace('_', ' ')}."]
+    return errors
+
+
+def _check_same_organization(customer: Customer, fields: list[str]) -> None:
+    """Reject a lookup of another organization exactly like one that does not exist."""
+    values = {field: getattr(customer, field) for field in fields if field in ORGANIZATION_SCOPED_FIELDS}
+    errors = organization_scope_errors(values, organization_id=customer.organization_id)
     if errors:
         raise ValidationError(errors)
 
 
-def _normalize(customer: Customer) -> None:
-    """Bring identifiers and contact data to their stored forms, collecting every field's error."""
-    errors: dict[str, list[str]] = {}
-    country = customer.country
+def normalize_customer_values(values: dict[str, Any], *, country: str) -> dict[str, list[str]]:
+    """Rewrite the identifiers and contact data in ``values`` into their stored forms, in place.
 
-    def apply(field: str, normalize) -> None:
+    Only the keys present are touched; tax IDs and phones are judged by ``country``. Returns every
+    field's errors (empty when all are valid). The single-customer services and the bulk importer
+    both go through here, so a value is accepted or refused the same way by every front door.
+    """
+    errors: dict[str, list[str]] = {}
+    normalizers = {
+        "tax_id": lambda value: normalize_tax_id(value, country),
+        "vat_number": normalize_vat_number,
+        "phone": lambda value: normalize_phone(value, country),
+        "contact_phone": lambda value: normalize_phone(value, country),
+        "email": normalize_email,
+        "invoice_email": normalize_email,
+    }
+    for field, normalize in normalizers.items():
+        if field not in values:
+            continue
         try:
-            setattr(customer, field, normalize(getattr(customer, field) or ""))
+            values[field] = normalize(values[field] or "")
         except ValidationError as exc:
             errors[field] = exc.messages
+    for field in ("customer_no", "name"):
+        if field in values:
+            values[field] = (values[field] or "").strip()
+    if "metadata" in values and values["metadata"] is None:
+        values["metadata"] = {}
+    return errors
 
-    apply("tax_id", lambda value: normalize_tax_id(value, country))
-    apply("vat_number", normalize_vat_number)
-    apply("phone", lambda value: normalize_phone(value, country))
-    apply("contact_phone", lambda value: normalize_phone(value, country))
-    apply("email", normalize_email)
-    apply("invoice_email", normalize_email)
-    customer.customer_no = (customer.customer_no or "").strip()
-    customer.name = (customer.name or "").strip()
-    if customer.metadata is None:
-        customer.metadata = {}
+
+def _normalize(customer: Customer) -> None:
+    """Bring identifiers and contact data to their stored forms, collecting every field's error."""
+    values = {field: getattr(customer, field) for field in NORMALIZED_FIELDS}
+    errors = normalize_customer_values(values, country=customer.country)
+    for field, value in values.items():
+        if field not in errors:
+            setattr(customer, field, value)
     if errors:
         raise ValidationError(errors)
 
@@ -156,6 +177,29 @@ def _next_customer_no(organization: Organization) -> str:
         candidate = f"{GENERATED_NUMBER_PREFIX}{sequence:06d}"
         if not Customer.objects.alive().filter(organization=organization, customer_no=candidate).exists():
             return candidate
+
+
+def reserve_customer_numbers(
+    *, organization: Organization, count: int, avoid: frozenset[str] = frozenset()
+) -> list[str]:
+    """``count`` generated numbers drawn in one step, as _next_customer_no draws one.
+
+    Numbers already taken by a live customer, or listed in ``avoid`` (the numbers an import file
+    gives explicitly), are skipped and replaced by further ones.
+    """
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        Organization.objects.filter(pk=organization.pk).update(customer_number_seq=F("customer_number_seq") + wanted)
+        last = Organization.objects.values_list("customer_number_seq", flat=True).get(pk=organization.pk)
+        candidates = [f"{GENERATED_NUMBER_PREFIX}{sequence:06d}" for sequence in range(last - wanted + 1, last + 1)]
+        taken = set(
+            Customer.objects.alive()
+            .filter(organization=organization, customer_no__in=candidates)
+            .values_list("customer_no", flat=True)
+        )
+        numbers += [candidate for candidate in candidates if candidate not in taken and candidate not in avoid]
+    return numbers
 
 
 def _check_customer_no_free(customer: Customer) -> None:
@@ -239,6 +283,7 @@ def customer_update(*, customer: Customer, actor: AbstractBaseUser | None = None
     # Only the columns this call changes: the balances move with F() in transactions.services, and
     # writing back a stale instance's totals (or another editor's fields) would undo those changes.
     _save(customer, update_fields=sorted(set(data) | rewritten | {"updated_by", "updated_at"}))
+    search_index_refresh(customer_ids=[customer.pk])
     return customer
 
 

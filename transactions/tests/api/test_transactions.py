@@ -306,7 +306,7 @@ class TestRetrieve:
         assert data["invoice_no"] == "INV-045"
         assert b'"total_amount": 15000.00' in response.content
 
-    @pytest.mark.parametrize("transaction_id", ["not-a-uuid", "12", str(uuid.uuid4())])
+    @pytest.mark.parametrize("transaction_id", ["not-a-uuid", "12", "5f0c7b8e-2d4a-4c1e-9a7b-3e6f1d2c4b5a"])
     def test_unknown_id_is_a_404(self, api, customer, transaction_id):
         record(customer)
 
