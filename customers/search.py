@@ -231,7 +231,8 @@ def customer_search_filter(
     """``customers`` narrowed to the matches of ``raw_query``, annotated with ``search_rank``."""
     query = parse_query(raw_query)
     if query.is_empty:
-        return customers.none()
+        # Nothing searchable left (only invisible or control characters): no match.
+        return customers.none().annotate(search_rank=Value(RANK_OTHER, output_field=IntegerField()))
     by_text, by_key = matching_customer_ids(organization_id=organization_id, query=query)
     exact = CustomerSearchKey.objects.filter(
         organization_id=organization_id,
