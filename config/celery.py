@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("customerhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Export tasks live in a package of the customers app, beside its own tasks module.
+app.autodiscover_tasks(["customers.exporting"])

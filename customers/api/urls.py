@@ -3,6 +3,8 @@
 from core.api.routing import api_route
 
 from .contacts import ContactEmailViewSet, ContactPhoneViewSet
+from .exports import CustomerExportViewSet
+from .imports import CustomerImportViewSet
 from .views import CustomerViewSet
 
 ID = r"(?P<pk>[^/]+)"
@@ -12,6 +14,13 @@ urlpatterns = [
     api_route("customers", CustomerViewSet.as_view({"get": "list", "post": "create"}), "customer-list"),
     api_route("customers/search", CustomerViewSet.as_view({"get": "search"}), "customer-search"),
     api_route("customers/summary", CustomerViewSet.as_view({"get": "summary"}), "customer-summary"),
+    api_route("customers/import", CustomerImportViewSet.as_view({"post": "create"}), "customer-import"),
+    api_route(
+        r"customers/import/template\.xlsx",
+        CustomerImportViewSet.as_view({"get": "template"}),
+        "customer-import-template",
+    ),
+    api_route("customers/export", CustomerExportViewSet.as_view({"get": "list_export"}), "customer-export"),
     api_route(
         f"customers/{ID}",
         CustomerViewSet.as_view({"get": "retrieve", "patch": "partial_update", "put": "update", "delete": "destroy"}),
@@ -45,4 +54,10 @@ urlpatterns = [
             ),
         )
     ],
+    api_route(
+        f"customers/{ID}/export", CustomerExportViewSet.as_view({"get": "sheet_export"}), "customer-sheet-export"
+    ),
+    api_route(
+        rf"customers/{ID}/statement\.pdf", CustomerExportViewSet.as_view({"get": "statement"}), "customer-statement"
+    ),
 ]
