@@ -12,7 +12,7 @@ from core.api.views import OrganizationViewSet
 from .serializers import BranchInputSerializer, BranchOutputSerializer
 
 BOOLEAN_VALUES = {"true": True, "1": True, "false": False, "0": False}
-BRANCH_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The branch's id (not its code).")
+BRANCH_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The branch's id (not its code).")
 Detail = enveloped(BranchOutputSerializer, name="BranchEnvelope")
 DetailWithMessage = enveloped(BranchOutputSerializer, name="BranchChangedEnvelope", message=True)
 

@@ -177,7 +177,7 @@ def lookup_viewset(
             "output_serializer": output_serializer,
         },
     )
-    item_id = OpenApiParameter("pk", int, OpenApiParameter.PATH, description=f"The {noun}'s id.")
+    item_id = OpenApiParameter("id", int, OpenApiParameter.PATH, description=f"The {noun}'s id.")
     detail = enveloped(output_serializer, name=f"{name}Envelope")
     changed = enveloped(output_serializer, name=f"{name}ChangedEnvelope", message=True)
     write = {200: changed, **errors(409, *WRITE_ERRORS)}

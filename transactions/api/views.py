@@ -40,7 +40,7 @@ PAGE_PARAMETERS = [
     OpenApiParameter("page", int, description="From 1."),
     OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
 ]
-TRANSACTION_ID = OpenApiParameter("pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Transaction id.")
+TRANSACTION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Transaction id.")
 CUSTOMER_ID = OpenApiParameter("customer_pk", int, OpenApiParameter.PATH, description="Customer id.")
 
 RECORD_EXAMPLE = OpenApiExample(
