@@ -6,10 +6,10 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate seed clean bench serve worker
+.PHONY: help install run test lint format migrate seed clean bench serve worker e2e
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,23 @@ BENCH_DB ?= both
 
 bench: $(STAMP) ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both)
 	$(BIN)/python bench/run.py --n $(BENCH_N) --db $(BENCH_DB)
+
+# Production-like serving. Needs in the environment: DJANGO_SECRET_KEY (50+ random characters),
+# DJANGO_ALLOWED_HOSTS, DATABASE_URL (postgres://...), REDIS_URL and CELERY_BROKER_URL (redis://...);
+# docs/deploy.md lists the optional ones. GUNICORN_BIND defaults to 127.0.0.1:$(PORT).
+PRODUCTION := DJANGO_SETTINGS_MODULE=config.settings.production
+
+worker: $(STAMP) ## run a Celery worker for import/export jobs (settings from DJANGO_SETTINGS_MODULE)
+	$(BIN)/celery -A config worker --loglevel INFO
+
+serve: $(STAMP) ## production-like: check, migrate, collectstatic, then gunicorn + a Celery worker (see docs/deploy.md)
+	$(PRODUCTION) $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(PRODUCTION) $(BIN)/python manage.py migrate --noinput
+	$(PRODUCTION) $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(PRODUCTION) GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} sh -c '\
+	  $(BIN)/celery -A config worker --loglevel INFO & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null; wait $$worker" EXIT INT TERM; \
+	  $(BIN)/gunicorn -c gunicorn.conf.py config.wsgi'
+
+e2e: $(STAMP) ## end-to-end: gunicorn + Celery on the local PostgreSQL and Redis, 20,000-row import and export
+	$(BIN)/python tests/e2e/run_e2e.py

@@ -4,7 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.history import history_user
-from core.models import TimestampedModel
+from core.models import RequestContextHistory, TimestampedModel
 from customers.models import Customer, LookupBase
 
 
@@ -36,7 +36,7 @@ class BillingEntity(TimestampedModel):
     is_default = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, bases=[RequestContextHistory])
 
     class Meta:
         ordering = ["-is_default", "legal_name", "id"]

@@ -1,5 +1,6 @@
 """Writes of billing entities: the only code that saves them, and the keeper of the one default."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -7,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from core.concurrency import version_check
 from core.exceptions import InvalidState
 from customers.models import Customer
 from customers.search import search_index_refresh
@@ -87,10 +89,15 @@ def billing_entity_create(
 
 @transaction.atomic
 def billing_entity_update(
-    *, entity: BillingEntity, actor: AbstractBaseUser | None = None, **data: Any
+    *,
+    entity: BillingEntity,
+    actor: AbstractBaseUser | None = None,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
 ) -> BillingEntity:
     _check_fields(data)
     _lock_customer(entity.customer)
+    version_check(instance=entity, expected_updated_at=expected_updated_at, noun="billing entity")
     for field, value in data.items():
         setattr(entity, field, value)
     if not entity.is_active:
@@ -121,8 +128,11 @@ def billing_entity_deactivate(*, entity: BillingEntity, actor: AbstractBaseUser 
 
 
 @transaction.atomic
-def billing_entity_delete(*, entity: BillingEntity, actor: AbstractBaseUser | None = None) -> None:
+def billing_entity_delete(
+    *, entity: BillingEntity, actor: AbstractBaseUser | None = None, expected_updated_at: datetime | None = None
+) -> None:
     _lock_customer(entity.customer)
+    version_check(instance=entity, expected_updated_at=expected_updated_at, noun="billing entity")
     entity._history_user = actor
     try:
         with transaction.atomic():

@@ -2,6 +2,7 @@
 
 import os
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -41,3 +42,16 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_database(name: str, default: str | None = None, **options) -> dict:
+    """Django's DATABASES entry for the URL in ``name``; ``options`` go to dj_database_url.parse."""
+    url = env_str(name, default)
+    try:
+        return dj_database_url.parse(url, **options)
+    except ValueError as exc:
+        # The URL itself is left out of the message: it may carry a password.
+        raise ImproperlyConfigured(
+            f"The environment variable {name} must be a database URL such as "
+            f"postgres://user:password@host:5432/name ({exc.__class__.__name__})."
+        ) from exc

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from core.api.routing import api_not_found
 from core.health import healthz, readyz
+from customers.views.dashboard import dashboard
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     re_path(r"^api(/.*)?$", api_not_found),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("accounts/", include("accounts.urls")),
+    path("customers/", include("customers.urls")),
+    path("", dashboard, name="dashboard"),
 ]

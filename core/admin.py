@@ -396,8 +396,27 @@ class ScopedModelAdmin(ServiceErrorsAdminMixin, OrganizationScopedMixin, admin.M
 class ScopedHistoryAdmin(ServiceErrorsAdminMixin, OrganizationScopedMixin, SimpleHistoryAdmin):
     """A scoped admin with a "History" page listing who changed what.
 
-    The history of a row the user cannot see is not found, like the row itself.
+    The history of a row the user cannot see is not found, like the row itself. Each change shows
+    the API key it was made with (when it came through the API) and the id of its request.
     """
+
+    history_list_display = ["api_key", "request_id"]
+
+    def get_history_queryset(self, request, history_manager, pk_name: str, object_id):
+        return (
+            super().get_history_queryset(request, history_manager, pk_name, object_id).select_related("history_api_key")
+        )
+
+    @admin.display(description="API key")
+    def api_key(self, record) -> str:
+        if record.history_api_key_id is None:
+            return "—"
+        key = record.history_api_key
+        return str(key) if key is not None else f"deleted key #{record.history_api_key_id}"
+
+    @admin.display(description="Request ID")
+    def request_id(self, record) -> str:
+        return record.history_request_id or "—"
 
     def history_view(self, request, object_id, extra_context=None):
         if self.get_object(request, unquote(object_id)) is None:

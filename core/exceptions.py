@@ -48,3 +48,17 @@ class RecordLocked(DomainError):
 
 class InvalidState(DomainError):
     default_message = "This action is not possible in the record's current state."
+
+
+class PreconditionFailed(DomainError):
+    """The caller edited a version of the record that is no longer the current one."""
+
+    status_code = 412
+    default_message = "The record changed since you read it; fetch it again."
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request depends on (the job queue) cannot be reached; retrying later may work."""
+
+    status_code = 503
+    default_message = "The service is temporarily unavailable; try again in a few minutes."

@@ -27,6 +27,7 @@ from core.admin import (
     submitted_values,
 )
 
+from .importing.admin import CustomerImportExportMixin
 from .models import (
     BankAccount,
     Category,
@@ -355,7 +356,7 @@ RECORD_FIELDS = (
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedHistoryAdmin):
+class CustomerAdmin(CustomerImportExportMixin, ScopedHistoryAdmin):
     form = CustomerForm
     delete_role = Role.MANAGER
     status_role = Role.MANAGER

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Branch, Organization
 from core.history import history_user
-from core.models import TimestampedModel
+from core.models import RequestContextHistory, TimestampedModel
 
 from .validators import validate_customer_no, validate_ean13, validate_metadata
 
@@ -170,6 +170,7 @@ class Customer(TimestampedModel):
 
     history = HistoricalRecords(
         get_user=history_user,
+        bases=[RequestContextHistory],
         excluded_fields=[
             "total_debit",
             "total_credit",
@@ -232,7 +233,7 @@ class ContactEmail(TimestampedModel):
     notes = models.TextField(blank=True)
     is_locked = models.BooleanField(default=False)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, bases=[RequestContextHistory])
 
     class Meta:
         ordering = ["id"]
@@ -252,7 +253,7 @@ class ContactPhone(TimestampedModel):
     notes = models.TextField(blank=True)
     is_locked = models.BooleanField(default=False)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, bases=[RequestContextHistory])
 
     class Meta:
         ordering = ["id"]
@@ -278,7 +279,7 @@ class BankAccount(TimestampedModel):
     )
     bank_name = models.CharField(max_length=255, blank=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, bases=[RequestContextHistory])
 
     class Meta:
         ordering = ["id"]

@@ -1,6 +1,8 @@
 """Reads of customers, contacts and lookups, always scoped to one organization."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -132,3 +134,161 @@ def customer_quick_search(
         filters["branch_id"] = branch_code
     # The search filter orders by rank (exact identifier, name starts with, name contains), then name.
     return list(customer_list(organization=organization, filters=filters)[:limit])
+
+
+def customer_summary_by_category(*, organization: Organization) -> list[dict[str, Any]]:
+    """customer_summary's figures per category, the largest first; customers without one come last."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
+
+    from .models import ZERO, CustomerStatus
+
+    rows = (
+        customer_list(organization=organization)
+        .order_by()
+        .values("category_id", "category__name")
+        .annotate(
+            customer_count=Count("pk"),
+            archived_customers=Count("pk", filter=Q(status=CustomerStatus.ARCHIVED)),
+            total_balance=Coalesce(Sum("balance"), ZERO),
+            total_deposits=Coalesce(Sum("deposit_amount"), ZERO),
+        )
+    )
+    summary = [
+        {
+            "category_id": row["category_id"],
+            "name": row["category__name"] or "No category",
+            "customer_count": row["customer_count"],
+            "archived_customers": row["archived_customers"],
+            "total_balance": row["total_balance"],
+            "total_deposits": row["total_deposits"],
+        }
+        for row in rows
+    ]
+    return sorted(summary, key=lambda row: (row["category_id"] is None, -row["customer_count"], row["name"]))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    at: datetime
+    user: str
+    subject: str
+    action: str  # "created", "changed" or "deleted"
+    changes: list[FieldChange]
+
+
+# Columns that say nothing to a reader of the history (keys, timestamps, the parent link).
+HISTORY_SKIPPED_FIELDS = frozenset({"id", "uid", "organization", "customer", "created_at", "updated_at"})
+HISTORY_ROWS_PER_MODEL = 200
+HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _history_value(field, value, names: dict[tuple[type, Any], str]) -> str:
+    from django.utils import formats, timezone
+
+    if value is None or value == "" or value == {}:
+        return "—"
+    if field.is_relation:
+        return names.get((field.related_model, value), f"#{value}")
+    if field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={item}" for key, item in value.items())
+    return str(value)
+
+
+def _history_subject(model, record) -> str:
+    label = {
+        "customer": "Customer",
+        "contactemail": "Email",
+        "contactphone": "Phone",
+        "billingentity": "Billing entity",
+        "bankaccount": "Bank account",
+    }[model._meta.model_name]
+    if model is Customer:
+        return label
+    name = getattr(record, "email", "") or getattr(record, "number", "") or getattr(record, "legal_name", "")
+    name = name or getattr(record, "iban", "") or getattr(record, "account_number", "")
+    return f"{label} {name}".strip()
+
+
+def customer_change_history(*, customer: Customer, limit: int = 50) -> list[ChangeEntry]:
+    """Who changed what and when on ``customer``, its contacts, billing entities and bank accounts; newest first.
+
+    Each change lists its fields as from → to. Rows are compared with the previous version of the
+    same record; the oldest version read has nothing to compare with and lists no fields.
+    """
+    from billing.models import BillingEntity
+
+    sources = [
+        (Customer, Q(id=customer.pk)),
+        (ContactEmail, Q(customer_id=customer.pk)),
+        (ContactPhone, Q(customer_id=customer.pk)),
+        (BillingEntity, Q(customer_id=customer.pk)),
+        (BankAccount, Q(customer_id=customer.pk)),
+    ]
+    loaded = []
+    related_ids: dict[type, set] = {}
+    for model, condition in sources:
+        fields = [field for field in model.history.model.tracked_fields if field.name not in HISTORY_SKIPPED_FIELDS]
+        records = list(
+            model.history.filter(condition)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:HISTORY_ROWS_PER_MODEL]
+        )
+        records.reverse()
+        loaded.append((model, fields, records))
+        for field in fields:
+            if field.is_relation:
+                values = {getattr(record, field.attname) for record in records} - {None}
+                related_ids.setdefault(field.related_model, set()).update(values)
+    names = {
+        (related, row.pk): str(row)
+        for related, ids in related_ids.items()
+        for row in related.objects.filter(pk__in=ids)
+    }
+
+    entries: list[ChangeEntry] = []
+    for model, fields, records in loaded:
+        previous: dict[Any, Any] = {}
+        for record in records:
+            before = previous.get(record.id)
+            previous[record.id] = record
+            action = HISTORY_ACTIONS.get(record.history_type, "changed")
+            changes = []
+            if action == "changed" and before is not None:
+                for field in fields:
+                    old, new = getattr(before, field.attname), getattr(record, field.attname)
+                    if old != new:
+                        changes.append(
+                            FieldChange(
+                                field=str(field.verbose_name).capitalize(),
+                                old=_history_value(field, old, names),
+                                new=_history_value(field, new, names),
+                            )
+                        )
+                if not changes:
+                    continue
+            user = record.history_user
+            entries.append(
+                ChangeEntry(
+                    at=record.history_date,
+                    user=(user.get_full_name() or user.get_username()) if user is not None else "API or system",
+                    subject=_history_subject(model, record),
+                    action=action,
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from billing import services
 from billing.models import BillingEntity
 from billing.selectors import billing_entity_get, billing_entity_list
+from core.api.conditional import etag_for
 from core.api.envelope import success
 from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
@@ -27,6 +28,7 @@ EntityWithMessage = enveloped(BillingEntityOutputSerializer, name="BillingEntity
 
 
 class BillingEntityViewSet(OrganizationViewSet):
+    versioned_actions = frozenset({"create", "retrieve", "partial_update", "destroy", "make_default"})
     error_field_aliases = BILLING_ENTITY_ERROR_ALIASES
 
     def _customer(self, customer_id) -> Customer:
@@ -36,7 +38,13 @@ class BillingEntityViewSet(OrganizationViewSet):
         return billing_entity_get(customer=self._customer(customer_id), entity_id=pk)
 
     def _render(self, entity: BillingEntity, *, message: str | None = None, status: int = 200):
-        return success(self.request, BillingEntityOutputSerializer(entity).data, message=message, status=status)
+        return success(
+            self.request,
+            BillingEntityOutputSerializer(entity).data,
+            message=message,
+            status=status,
+            headers={"ETag": etag_for(entity)},
+        )
 
     def _active_filter(self) -> bool | None:
         raw = self.request.query_params.get("active")
@@ -91,11 +99,12 @@ class BillingEntityViewSet(OrganizationViewSet):
     )
     def partial_update(self, request, customer_id=None, pk=None):
         entity = self._entity(customer_id, pk)
+        expected = self.expected_version(entity, noun="billing entity")
         serializer = BillingEntityUpdateInputSerializer(data=request.data, partial=True, context={"entity": entity})
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         fields.pop("is_default", None)
-        entity = services.billing_entity_update(entity=entity, actor=self.actor, **fields)
+        entity = services.billing_entity_update(entity=entity, actor=self.actor, expected_updated_at=expected, **fields)
         return self._render(entity, message="Billing entity updated successfully")
 
     @extend_schema(
@@ -106,7 +115,10 @@ class BillingEntityViewSet(OrganizationViewSet):
         },
     )
     def destroy(self, request, customer_id=None, pk=None):
-        services.billing_entity_delete(entity=self._entity(customer_id, pk), actor=self.actor)
+        entity = self._entity(customer_id, pk)
+        services.billing_entity_delete(
+            entity=entity, actor=self.actor, expected_updated_at=self.expected_version(entity, noun="billing entity")
+        )
         return success(request, None, message="Billing entity deleted successfully")
 
     @extend_schema(

@@ -1,10 +1,9 @@
 """Settings shared by every environment; each value comes from the environment (config.env)."""
 
+from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
-
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -28,6 +27,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
+    "axes",
     "core",
     "accounts",
     "customers",
@@ -37,16 +37,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "config.db_router.ReplicaReadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.logging.RequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -68,9 +72,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
+    "default": env_database(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0)
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -83,6 +86,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# A read replica takes the reads of GET/HEAD requests; writes, transactions and reads after a write
+# in the same request stay on the primary (config/db_router.py).
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0))
+    DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -107,6 +116,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Sign-in throttling (django-axes) for the admin and the staff login page: five failed attempts
+# for one username from one address lock that pair out for an hour; a success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "core.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.auth.login_locked_out"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -139,17 +160,20 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # runserver prints every request already; production's JSON logs turn the request lines on.
+    "loggers": {"customerhub.request": {"level": "WARNING"}},
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.CustomerHubAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "core.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "core.api.parsers.CheckedMultiPartParser",
+        "core.api.parsers.CheckedFormParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api.access.ApiKeyAuthentication",

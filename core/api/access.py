@@ -11,6 +11,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.models import ROLE_RANK, ApiKey, ApiKeyScope, Membership, Organization, Role
 from accounts.selectors import api_key_find
 from accounts.services import api_key_touch
+from core.logging import bind_log_context
 
 ORGANIZATION_HEADER = "HTTP_X_ORGANIZATION"
 SESSION_ORGANIZATION_KEY = "organization_id"
@@ -49,6 +50,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         api_key_touch(api_key=api_key)
+        # The Django request carries the key too: history rows and logs read it from there.
+        request._request.api_key = api_key
         return ApiKeyPrincipal(api_key), api_key
 
     def authenticate_header(self, request):
@@ -90,12 +93,15 @@ def _session_membership(request) -> Membership | None:
 def resolve_access(request) -> Access:
     if isinstance(request.auth, ApiKey):
         api_key = request.auth
+        bind_log_context(organization=api_key.organization.slug, api_key=api_key.prefix)
         # A write key acts with a manager's rights, a read key with a viewer's.
         role = Role.MANAGER if api_key.scope == ApiKeyScope.WRITE else Role.VIEWER
         return Access(organization=api_key.organization, role=role, user=None, api_key=api_key)
+    bind_log_context(user_id=request.user.pk)
     membership = _session_membership(request)
     if membership is None:
         raise exceptions.PermissionDenied("You are not a member of any organization.")
+    bind_log_context(organization=membership.organization.slug)
     return Access(organization=membership.organization, role=membership.role, user=request.user, api_key=None)
 
 

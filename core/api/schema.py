@@ -1,7 +1,14 @@
 """OpenAPI descriptions of the envelope, so the schema shows what the wire carries."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer, inline_serializer
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 _meta = inline_serializer(
@@ -55,9 +62,12 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         401: "Missing, invalid or revoked API key.",
         403: "The key's scope or the user's role does not allow this.",
         404: "Not found (also for another organization's objects).",
-        409: "Conflicts with existing data (e.g. duplicate customer_no in the branch).",
+        409: "Conflicts with existing data (e.g. duplicate customer_no in the branch), or a request with the "
+        "same Idempotency-Key is still running.",
+        412: "If-Match named a version that is no longer the current one: fetch the record again.",
         413: "The body is larger than 1 MB.",
         415: "Unsupported media type: send application/json.",
+        422: "The Idempotency-Key was already used for a different request (or by another caller).",
         429: "Too many requests; see the Retry-After header.",
     }
     return {code: OpenApiResponse(ErrorEnvelope, description=descriptions[code]) for code in codes}
@@ -97,3 +107,72 @@ class StaffSessionAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "A signed-in staff session."}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Makes a retry safe: for 24 hours, a request with the same key, path and body gets the first answer "
+        "again (with `Idempotent-Replayed: true`) and writes nothing twice. The same key with another body is a "
+        "422; a retry while the first request still runs is a 409. At most 255 characters; a UUID is a good key."
+    ),
+)
+IDEMPOTENT_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="`true` when the answer is the kept answer of an earlier request with the same Idempotency-Key.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "The ETag of the version you read. The change is made only if the record is still that version; "
+        "otherwise the answer is 412 and nothing changes. Without the header the change is made unconditionally."
+    ),
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The record's version; send it back in If-Match to change the record only if nobody else did.",
+)
+CONDITIONAL_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
+
+
+class CustomerHubAutoSchema(AutoSchema):
+    """Describes the headers every API view shares: Idempotency-Key on POST, ETag and If-Match on versioned records."""
+
+    def _idempotent(self) -> bool:
+        return self.method == "POST" and getattr(self.view, "accepts_idempotency_key", False)
+
+    def _versioned(self) -> bool:
+        return getattr(self.view, "action", None) in getattr(self.view, "versioned_actions", ())
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters += [IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED]
+        if self._versioned():
+            if self.method in CONDITIONAL_METHODS:
+                parameters.append(IF_MATCH)
+            if self.method != "DELETE":
+                parameters.append(ETAG)
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        extra = []
+        if self._idempotent():
+            extra += [409, 422]
+        if self._versioned() and self.method in CONDITIONAL_METHODS:
+            extra.append(412)
+        for code, response in errors(*extra).items():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return bodies

@@ -1,11 +1,13 @@
 """A customer's contact emails and phones: nested under /customers/{customer_id}/."""
 
+from datetime import datetime
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from core.api.conditional import etag_for
 from core.api.envelope import success
 from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
@@ -23,6 +25,8 @@ from .serializers import ContactEmailOutputSerializer, ContactPhoneOutputSeriali
 
 # Named so an unknown parameter's error lists what the list does accept.
 PAGE_PARAMS = frozenset({"page", "per_page"})
+# The model's notes are unbounded text; the API takes a generous page of it, not a megabyte.
+NOTES_MAX_LENGTH = 5000
 
 
 class ContactEmailInputSerializer(serializers.Serializer):
@@ -32,7 +36,7 @@ class ContactEmailInputSerializer(serializers.Serializer):
     use_for_invoicing = serializers.BooleanField(required=False)
     contact_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     role = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class ContactPhoneInputSerializer(serializers.Serializer):
@@ -43,13 +47,14 @@ class ContactPhoneInputSerializer(serializers.Serializer):
     is_whatsapp = serializers.BooleanField(required=False)
     contact_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     role = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class ContactViewSet(OrganizationViewSet):
     """The shared flow of both contact kinds; subclasses name their selectors, services and shapes."""
 
     manager_actions = frozenset({"lock", "unlock"})
+    versioned_actions = frozenset({"create", "retrieve", "partial_update", "destroy", "lock", "unlock"})
     noun: str
     input_serializer_class: type[serializers.Serializer]
     output_serializer_class: type[serializers.ModelSerializer]
@@ -63,10 +68,10 @@ class ContactViewSet(OrganizationViewSet):
     def contact_create(self, *, customer: Customer, data: dict[str, Any]):
         raise NotImplementedError
 
-    def contact_update(self, *, contact, data: dict[str, Any]):
+    def contact_update(self, *, contact, data: dict[str, Any], expected_updated_at: datetime | None = None):
         raise NotImplementedError
 
-    def contact_delete(self, *, contact) -> None:
+    def contact_delete(self, *, contact, expected_updated_at: datetime | None = None) -> None:
         raise NotImplementedError
 
     def contact_set_locked(self, *, contact, locked: bool):
@@ -84,7 +89,13 @@ class ContactViewSet(OrganizationViewSet):
         return dict(serializer.validated_data)
 
     def _render(self, contact, *, message: str | None = None, status: int = 200):
-        return success(self.request, self.output_serializer_class(contact).data, message=message, status=status)
+        return success(
+            self.request,
+            self.output_serializer_class(contact).data,
+            message=message,
+            status=status,
+            headers={"ETag": etag_for(contact)},
+        )
 
     def list(self, request, customer_id=None):
         self.check_query_params(PAGE_PARAMS)
@@ -101,11 +112,13 @@ class ContactViewSet(OrganizationViewSet):
 
     def partial_update(self, request, customer_id=None, pk=None):
         contact = self._contact(customer_id, pk)
-        contact = self.contact_update(contact=contact, data=self._input(partial=True))
+        expected = self.expected_version(contact, noun=self.noun.lower())
+        contact = self.contact_update(contact=contact, data=self._input(partial=True), expected_updated_at=expected)
         return self._render(contact, message=f"{self.noun} updated successfully")
 
     def destroy(self, request, customer_id=None, pk=None):
-        self.contact_delete(contact=self._contact(customer_id, pk))
+        contact = self._contact(customer_id, pk)
+        self.contact_delete(contact=contact, expected_updated_at=self.expected_version(contact, noun=self.noun.lower()))
         return success(request, None, message=f"{self.noun} deleted successfully")
 
     # Marked as actions so the schema decorator of each contact kind can describe them.
@@ -189,11 +202,15 @@ class ContactEmailViewSet(ContactViewSet):
     def contact_create(self, *, customer: Customer, data: dict[str, Any]) -> ContactEmail:
         return services.contact_email_create(customer=customer, actor=self.actor, **data)
 
-    def contact_update(self, *, contact: ContactEmail, data: dict[str, Any]) -> ContactEmail:
-        return services.contact_email_update(contact=contact, actor=self.actor, **data)
+    def contact_update(
+        self, *, contact: ContactEmail, data: dict[str, Any], expected_updated_at: datetime | None = None
+    ) -> ContactEmail:
+        return services.contact_email_update(
+            contact=contact, actor=self.actor, expected_updated_at=expected_updated_at, **data
+        )
 
-    def contact_delete(self, *, contact: ContactEmail) -> None:
-        services.contact_email_delete(contact=contact, actor=self.actor)
+    def contact_delete(self, *, contact: ContactEmail, expected_updated_at: datetime | None = None) -> None:
+        services.contact_email_delete(contact=contact, actor=self.actor, expected_updated_at=expected_updated_at)
 
     def contact_set_locked(self, *, contact: ContactEmail, locked: bool) -> ContactEmail:
         return services.contact_email_set_locked(contact=contact, locked=locked, actor=self.actor)
@@ -219,11 +236,15 @@ class ContactPhoneViewSet(ContactViewSet):
     def contact_create(self, *, customer: Customer, data: dict[str, Any]) -> ContactPhone:
         return services.contact_phone_create(customer=customer, actor=self.actor, **data)
 
-    def contact_update(self, *, contact: ContactPhone, data: dict[str, Any]) -> ContactPhone:
-        return services.contact_phone_update(contact=contact, actor=self.actor, **data)
+    def contact_update(
+        self, *, contact: ContactPhone, data: dict[str, Any], expected_updated_at: datetime | None = None
+    ) -> ContactPhone:
+        return services.contact_phone_update(
+            contact=contact, actor=self.actor, expected_updated_at=expected_updated_at, **data
+        )
 
-    def contact_delete(self, *, contact: ContactPhone) -> None:
-        services.contact_phone_delete(contact=contact, actor=self.actor)
+    def contact_delete(self, *, contact: ContactPhone, expected_updated_at: datetime | None = None) -> None:
+        services.contact_phone_delete(contact=contact, actor=self.actor, expected_updated_at=expected_updated_at)
 
     def contact_set_locked(self, *, contact: ContactPhone, locked: bool) -> ContactPhone:
         return services.contact_phone_set_locked(contact=contact, locked=locked, actor=self.actor)

@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 
+from core.api.conditional import etag_for
 from core.api.envelope import success
 from core.api.schema import READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
@@ -72,13 +73,20 @@ list_parameters = [
 
 class CustomerViewSet(OrganizationViewSet):
     manager_actions = frozenset({"destroy", "archive", "unarchive", "block", "unblock"})
+    versioned_actions = frozenset(
+        {"create", "retrieve", "partial_update", "update", "destroy", "archive", "unarchive", "block", "unblock"}
+    )
     error_field_aliases = CUSTOMER_ERROR_ALIASES
 
     def _detail(self, customer_id, *, message: str | None = None, status: int = 200):
         customer = customer_get_detailed(organization=self.organization, customer_id=customer_id)
         context = {"summary": transaction_summary(customer=customer)}
         return success(
-            self.request, CustomerDetailOutputSerializer(customer, context=context).data, message=message, status=status
+            self.request,
+            CustomerDetailOutputSerializer(customer, context=context).data,
+            message=message,
+            status=status,
+            headers={"ETag": etag_for(customer)},
         )
 
     def _input(self, *, partial: bool) -> dict:
@@ -126,9 +134,10 @@ class CustomerViewSet(OrganizationViewSet):
     )
     def partial_update(self, request, pk=None):
         customer = customer_get(organization=self.organization, customer_id=pk)
+        expected = self.expected_version(customer, noun="customer")
         fields = self._input(partial=True)
         fields.pop("bank_accounts", None)
-        services.customer_update(customer=customer, actor=self.actor, **fields)
+        services.customer_update(customer=customer, actor=self.actor, expected_updated_at=expected, **fields)
         return self._detail(customer.pk, message="Customer updated successfully")
 
     @extend_schema(
@@ -145,7 +154,9 @@ class CustomerViewSet(OrganizationViewSet):
     )
     def destroy(self, request, pk=None):
         customer = customer_get(organization=self.organization, customer_id=pk)
-        services.customer_soft_delete(customer=customer, actor=self.actor)
+        services.customer_soft_delete(
+            customer=customer, actor=self.actor, expected_updated_at=self.expected_version(customer, noun="customer")
+        )
         return success(request, None, message="Customer deleted successfully")
 
     @extend_schema(

@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import ApiKey, Organization
+from core.tasks import TRANSIENT_ERRORS, enqueue
 from customers.jobs import job_fail, job_mark_running, job_progress, job_succeed
 from customers.models import ExportJob, ExportKind
 from customers.selectors import customer_list
@@ -50,7 +50,7 @@ def customer_list_export_job_create(
     )
     job.full_clean()
     job.save()
-    transaction.on_commit(partial(export_customer_list.delay, str(job.pk)))
+    enqueue(export_customer_list, str(job.pk))
     return job
 
 
@@ -72,6 +72,8 @@ def customer_list_export_job_run(*, job: ExportJob) -> None:
         job_succeed(job=job, result_name=export.filename, result_content=export.content)
     except ValidationError as exc:
         job_fail(job=job, message="; ".join(exc.messages))
+    except TRANSIENT_ERRORS:
+        raise  # the task retries it from the start
     except Exception:
         logger.exception("Export job %s failed", job.pk)
         job_fail(job=job, message="The export failed unexpectedly; try again, or narrow the filters.")

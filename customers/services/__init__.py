@@ -20,9 +20,12 @@ from .customers import (
     customer_unblock,
     customer_update,
 )
+from .imports import ImportMode, ImportRow, customer_bulk_upsert
 from .lookups import lookup_archive, lookup_create, lookup_delete, lookup_update
 
 __all__ = [
+    "ImportMode",
+    "ImportRow",
     "bank_account_create",
     "bank_account_delete",
     "bank_account_update",
@@ -36,6 +39,7 @@ __all__ = [
     "contact_phone_update",
     "customer_archive",
     "customer_block",
+    "customer_bulk_upsert",
     "customer_create",
     "customer_soft_delete",
     "customer_unarchive",

@@ -1,11 +1,13 @@
 """Writes of a customer's contact emails and phones, honouring their lock."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.concurrency import version_check
 from core.exceptions import Conflict, InvalidState, RecordLocked
 
 from ..models import ContactEmail, ContactPhone, Customer
@@ -80,9 +82,16 @@ def contact_email_create(*, customer: Customer, actor: AbstractBaseUser | None =
 
 
 @transaction.atomic
-def contact_email_update(*, contact: ContactEmail, actor: AbstractBaseUser | None = None, **data: Any) -> ContactEmail:
+def contact_email_update(
+    *,
+    contact: ContactEmail,
+    actor: AbstractBaseUser | None = None,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
+) -> ContactEmail:
     _check_fields(data, EMAIL_FIELDS)
     _check_unlocked(contact)
+    version_check(instance=contact, expected_updated_at=expected_updated_at, noun="email")
     for field, value in data.items():
         setattr(contact, field, value)
     _normalize_email_row(contact)
@@ -93,8 +102,11 @@ def contact_email_update(*, contact: ContactEmail, actor: AbstractBaseUser | Non
 
 
 @transaction.atomic
-def contact_email_delete(*, contact: ContactEmail, actor: AbstractBaseUser | None = None) -> None:
+def contact_email_delete(
+    *, contact: ContactEmail, actor: AbstractBaseUser | None = None, expected_updated_at: datetime | None = None
+) -> None:
     _check_unlocked(contact)
+    version_check(instance=contact, expected_updated_at=expected_updated_at, noun="email")
     contact._history_user = actor
     contact.delete()
     search_index_refresh(customer_ids=[contact.customer_id])
@@ -124,9 +136,16 @@ def contact_phone_create(*, customer: Customer, actor: AbstractBaseUser | None =
 
 
 @transaction.atomic
-def contact_phone_update(*, contact: ContactPhone, actor: AbstractBaseUser | None = None, **data: Any) -> ContactPhone:
+def contact_phone_update(
+    *,
+    contact: ContactPhone,
+    actor: AbstractBaseUser | None = None,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
+) -> ContactPhone:
     _check_fields(data, PHONE_FIELDS)
     _check_unlocked(contact)
+    version_check(instance=contact, expected_updated_at=expected_updated_at, noun="phone")
     for field, value in data.items():
         setattr(contact, field, value)
     _normalize_phone_row(contact)
@@ -137,8 +156,11 @@ def contact_phone_update(*, contact: ContactPhone, actor: AbstractBaseUser | Non
 
 
 @transaction.atomic
-def contact_phone_delete(*, contact: ContactPhone, actor: AbstractBaseUser | None = None) -> None:
+def contact_phone_delete(
+    *, contact: ContactPhone, actor: AbstractBaseUser | None = None, expected_updated_at: datetime | None = None
+) -> None:
     _check_unlocked(contact)
+    version_check(instance=contact, expected_updated_at=expected_updated_at, noun="phone")
     contact._history_user = actor
     contact.delete()
     search_index_refresh(customer_ids=[contact.customer_id])

@@ -1,5 +1,6 @@
 """Writes of customers and their bank accounts: the only code that saves these models."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import HEAD_OFFICE_CODE, Branch, Organization
+from core.concurrency import version_check
 from core.exceptions import DuplicateCustomerNumber, InvalidState
 
 from ..models import (
@@ -260,11 +262,22 @@ def customer_create(
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, actor: AbstractBaseUser | None = None, **data: Any) -> Customer:
-    """Change only the given fields; identifiers are re-checked when their country changes."""
+def customer_update(
+    *,
+    customer: Customer,
+    actor: AbstractBaseUser | None = None,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
+) -> Customer:
+    """Change only the given fields; identifiers are re-checked when their country changes.
+
+    ``expected_updated_at`` is the version the caller edited: a customer changed since answers
+    PreconditionFailed instead of overwriting the other change.
+    """
     _check_unknown_fields(data)
     if customer.is_deleted:
         raise InvalidState("A deleted customer cannot be changed.")
+    version_check(instance=customer, expected_updated_at=expected_updated_at, noun="customer")
     for field, value in data.items():
         setattr(customer, field, value)
     if "country" in data:
@@ -326,10 +339,13 @@ def customer_unblock(*, customer: Customer, actor: AbstractBaseUser | None = Non
 
 
 @transaction.atomic
-def customer_soft_delete(*, customer: Customer, actor: AbstractBaseUser | None = None) -> Customer:
+def customer_soft_delete(
+    *, customer: Customer, actor: AbstractBaseUser | None = None, expected_updated_at: datetime | None = None
+) -> Customer:
     """Hide the customer everywhere while its ledger stays; its customer_no becomes free again."""
     if customer.is_deleted:
         return customer
+    version_check(instance=customer, expected_updated_at=expected_updated_at, noun="customer")
     customer.deleted_at = timezone.now()
     if actor is not None and actor.is_authenticated:
         customer.updated_by = actor

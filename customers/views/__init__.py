@@ -1,0 +1,1 @@
+"""Staff pages of customers: thin views over customers.selectors and the services."""
