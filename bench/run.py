@@ -67,6 +67,7 @@ def server_environment(url: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOW_SQLITE": "true",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "API_THROTTLE_RATE": "100000000/min",
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api.urls import urlpatterns as branch_urls
 from billing.api.urls import urlpatterns as billing_entity_urls
 from core.api.routing import api_not_found, api_route
+from customers.api.job_urls import urlpatterns as job_urls
 from customers.api.lookup_urls import urlpatterns as lookup_urls
 from customers.api.urls import urlpatterns as customer_urls
 from transactions.api.urls import urlpatterns as transaction_urls
@@ -21,6 +22,7 @@ urlpatterns = [
     *billing_entity_urls,
     *transaction_urls,
     *lookup_urls,
+    *job_urls,
     *branch_urls,
     *docs,
     # Anything else under /api/v1/ is a 404 in the envelope, never Django's HTML page.
