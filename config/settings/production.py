@@ -60,7 +60,7 @@ if not (
         "must point at PostgreSQL (postgres://...); SQLite is accepted only with DJANGO_ALLOW_SQLITE=true",
     )
 for alias in DATABASES:
-    # Persistent connections, checked before reuse so a restarted database costs one retry, not an error.
+    # Persistent connections, checked before a request reuses one: a restarted database fails no request.
     DATABASES[alias]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES[alias]["CONN_HEALTH_CHECKS"] = True
 if "replica" in DATABASES and DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
@@ -84,9 +84,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # While Redis is unreachable the cache answers as empty instead of failing every request.
+        "BACKEND": "core.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("DJANGO_CACHE_KEY_PREFIX", "customerhub"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 

@@ -35,6 +35,8 @@ KENYAN_ROWS = [
 def queue_down(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = BROKER_DOWN
+    # Redis is usually both the broker and the cache: the production cache is down too.
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": BROKER_DOWN}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMPORT_ASYNC_ROW_THRESHOLD = 3
     settings.EXPORT_ASYNC_ROW_THRESHOLD = 3

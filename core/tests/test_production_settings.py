@@ -81,7 +81,7 @@ def test_a_complete_environment_gives_postgresql_with_persistent_connections_red
     assert (database["HOST"], database["NAME"]) == ("db.internal", "customerhub")
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
-    assert seen["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["CACHES"]["default"]["BACKEND"] == "core.cache.FailOpenRedisCache"
     assert seen["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/0"
     assert seen["CELERY_BROKER_URL"] == "redis://cache.internal:6379/1"
     assert seen["CELERY_TASK_ALWAYS_EAGER"] is False

@@ -142,7 +142,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 say(f"   {name} did not stop in 20 s; killing it")
                 os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+                process.wait(timeout=30)
             except ProcessLookupError:
                 pass
 
@@ -211,11 +211,11 @@ def wait_until_ready(base_url: str, stack: Stack) -> None:
             if name in SERVICES:
                 check(process.poll() is None, f"{name} exited early:\n{stack.log_of(name)[-3000:]}")
         try:
-            response = requests.get(f"{base_url}/readyz", timeout=5)
+            response = requests.get(f"{base_url}/readyz", timeout=30)
             if response.status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # still starting
         time.sleep(0.5)
     raise E2EFailure(f"/readyz never answered 200:\n{stack.log_of('gunicorn')[-3000:]}")
 
@@ -300,11 +300,11 @@ def scenario(stack: Stack) -> None:
     api = Api(base_url, key)
 
     say("== HTTPS and static files as the load balancer sees them")
-    plain = requests.get(f"{base_url}/api/v1/customers", allow_redirects=False, timeout=10)
+    plain = requests.get(f"{base_url}/api/v1/customers", allow_redirects=False, timeout=30)
     check(plain.status_code == 301 and plain.headers["Location"].startswith("https://"), "plain HTTP is not redirected")
-    check(requests.get(f"{base_url}/healthz", timeout=10).status_code == 200, "/healthz does not answer over HTTP")
+    check(requests.get(f"{base_url}/healthz", timeout=30).status_code == 200, "/healthz does not answer over HTTP")
     manifest = json.loads((workdir / "static" / "staticfiles.json").read_text())
-    stylesheet = api.session.get(f"{base_url}/static/{manifest['paths']['admin/css/base.css']}", timeout=10)
+    stylesheet = api.session.get(f"{base_url}/static/{manifest['paths']['admin/css/base.css']}", timeout=30)
     check(stylesheet.status_code == 200, f"a hashed static file answered {stylesheet.status_code}")
     check("immutable" in stylesheet.headers.get("Cache-Control", ""), "hashed static files are not cached for long")
 
@@ -359,6 +359,8 @@ def scenario(stack: Stack) -> None:
 
 
 def main() -> int:
+    # A CI timeout or a Ctrl-C still stops the servers and drops the database (the finally below).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     workdir = Path(tempfile.mkdtemp(prefix="customerhub-e2e-"))
     stack = Stack(workdir)
     stack.cleanups.append(("remove the work folder", lambda: shutil.rmtree(workdir, ignore_errors=True)))

@@ -23,7 +23,7 @@ from customers.models import (
 )
 from customers.search import search_index_check
 from customers.selectors import customer_quick_search
-from customers.services import customer_create
+from customers.services import customer_create, lookup_create
 from customers.validators import normalize_phone, normalize_tax_id
 from tests.factories import OrganizationFactory
 from transactions.models import Transaction
@@ -290,13 +290,16 @@ def test_services_keep_working_after_a_bulk_load(generated):
     assert search_index_check(organization_id=generated.pk) == []
 
 
-def test_generates_into_an_existing_organization():
+def test_generates_into_an_existing_organization_reusing_its_lookups():
     organization = OrganizationFactory(slug="acme", name="Acme Traders")
+    retail = lookup_create(model=Category, organization=organization, name="retail")
     generate(org="acme", count=20)
     organization.refresh_from_db()
     assert organization.name == "Acme Traders"
     assert Customer.objects.filter(organization=organization).count() == 20
     assert Organization.objects.filter(slug="acme").count() == 1
+    assert Category.objects.filter(organization=organization, name__iexact="retail").count() == 1
+    assert Customer.objects.filter(organization=organization, category=retail).exists()
 
 
 def test_zero_transactions_leaves_customers_unbooked():

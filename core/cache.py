@@ -1,0 +1,74 @@
+"""The production cache: Redis, answering as an empty cache while Redis cannot be reached.
+
+The cache holds nothing that must survive (API throttling counters, cached lookups), so a Redis
+outage should cost those, not every request: reads miss, writes are dropped and a warning is
+logged, while the job queue refuses new jobs with a 503 (core.tasks) and /readyz reports Redis.
+Throttling is not enforced during such an outage.
+"""
+
+import logging
+from functools import wraps
+
+import redis.exceptions
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger("customerhub.cache")
+
+UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def _fail_open(fallback):
+    def decorate(method):
+        @wraps(method)
+        def guarded(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except UNREACHABLE as exc:
+                logger.warning("Cache unavailable (%s); %s answered as a miss", exc.__class__.__name__, method.__name__)
+                return fallback(*args, **kwargs) if callable(fallback) else fallback
+
+        return guarded
+
+    return decorate
+
+
+def _default(key, default=None, version=None):
+    return default
+
+
+class FailOpenRedisCache(RedisCache):
+    @_fail_open(_default)
+    def get(self, key, default=None, version=None):
+        return super().get(key, default, version)
+
+    @_fail_open(False)
+    def add(self, *args, **kwargs):
+        return super().add(*args, **kwargs)
+
+    @_fail_open(None)
+    def set(self, *args, **kwargs):
+        return super().set(*args, **kwargs)
+
+    @_fail_open(False)
+    def touch(self, *args, **kwargs):
+        return super().touch(*args, **kwargs)
+
+    @_fail_open(False)
+    def delete(self, *args, **kwargs):
+        return super().delete(*args, **kwargs)
+
+    @_fail_open({})
+    def get_many(self, *args, **kwargs):
+        return super().get_many(*args, **kwargs)
+
+    @_fail_open(False)
+    def has_key(self, *args, **kwargs):
+        return super().has_key(*args, **kwargs)
+
+    @_fail_open(lambda data, *args, **kwargs: list(data))
+    def set_many(self, *args, **kwargs):
+        return super().set_many(*args, **kwargs)
+
+    @_fail_open(None)
+    def delete_many(self, *args, **kwargs):
+        return super().delete_many(*args, **kwargs)
