@@ -6,6 +6,7 @@ customer_no, so a second run finds its rows and only re-sets the passwords and i
 API key. Every write goes through the services, exactly as the API, the UI and the importer do.
 """
 
+import os
 import random
 import re
 import time
@@ -57,7 +58,9 @@ from transactions.services import transaction_record
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Traders"
 DEMO_TIMEZONE = "Africa/Nairobi"
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# make run serves on PORT (default 8000).
+BACK_OFFICE_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/"
+ADMIN_URL = f"{BACK_OFFICE_URL}admin/"
 # A fixed seed makes every run plan the same customers, so a re-run recognises them.
 SEED = 20250117
 CUSTOMER_PREFIX = "DEMO"
@@ -876,6 +879,7 @@ class Command(BaseCommand):
             f"Demo data ready in {time.monotonic() - started:.1f}s: {organization.name} ({organization.slug}), "
             f"{total} customers ({created} new, {recorded} new transactions)."
         )
+        self.stdout.write(f"Back office:      {BACK_OFFICE_URL}")
         self.stdout.write(f"Admin:            {ADMIN_URL}")
         self.stdout.write(f"Manager login:    {demo.get_username()} / {password}")
         self.stdout.write(f"Superuser login:  {admin.get_username()} / {password}")
