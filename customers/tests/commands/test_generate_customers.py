@@ -275,6 +275,13 @@ def test_running_again_appends_with_continued_numbers(generated):
     assert search_index_check(organization_id=generated.pk) == []
 
 
+def test_numbering_ignores_other_codes_that_look_alike(generated):
+    customer_create(organization=generated, name="Kofi Annan", customer_no="GEN0000999X", country="GH")
+    customer_create(organization=generated, name="Ama Ata", customer_no="GEN5", country="GH")
+    output = generate("--seed", "7", count=10)
+    assert "(GEN0000201..GEN0000210)" in output
+
+
 def test_services_keep_working_after_a_bulk_load(generated):
     highest = Customer.objects.order_by("-pk").values_list("pk", flat=True).first()
     customer = customer_create(organization=generated, name="Akosua Boateng", tax_id="P0012345678", country="GH")
