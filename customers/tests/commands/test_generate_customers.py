@@ -349,6 +349,42 @@ def test_committed_run_with_worker_processes_is_consistent(monkeypatch):
     assert search_index_check(organization_id=organization.pk) == []
     customer = customer_create(organization=organization, name="Kwame Mensah", country="GH", phone="0241234567")
     assert customer.pk > max(Customer.objects.exclude(pk=customer.pk).values_list("pk", flat=True))
+    # Found by name, through the trigram index, both the generated customers and a new one.
+    generated_customer = Customer.objects.filter(organization=organization, customer_no="GEN0000042").get()
+    surname = generated_customer.name.split()[-1]
+    assert generated_customer in customer_quick_search(organization=organization, query=surname, limit=50)
+    assert customer in customer_quick_search(organization=organization, query="mensah", limit=50)
+
+
+def fts_insert_trigger_exists() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'customers_search_fts_insert'")
+        return cursor.fetchone() is not None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite trigram table")
+@pytest.mark.django_db(transaction=True)
+def test_large_sqlite_load_rebuilds_the_trigram_table_and_keeps_its_trigger():
+    generate("--seed", "5", org="fts", count=60)
+    assert fts_insert_trigger_exists()
+    assert search_index_check() == []
+    organization = Organization.objects.get(slug="fts")
+    customer = customer_create(organization=organization, name="Søren Kjærgaard", country="DK")
+    assert customer in customer_quick_search(organization=organization, query="kjaergaard")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite trigram table")
+@pytest.mark.django_db(transaction=True)
+def test_a_run_puts_back_the_trigger_a_killed_run_left_out():
+    generate("--seed", "5", org="fts", count=30)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER customers_search_fts_insert")  # as a run killed mid-way leaves it
+    organization = Organization.objects.get(slug="fts")
+    customer_create(organization=organization, name="Lost Customer Ltd", country="KE")
+    generate("--seed", "5", org="fts", count=5)  # too small to defer the trigram table itself
+    assert fts_insert_trigger_exists()
+    assert search_index_check() == []
+    assert customer_quick_search(organization=organization, query="lost customer")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL roles")
