@@ -13,5 +13,8 @@ urlpatterns = [
     re_path(r"^api(/.*)?$", api_not_found),
     path("accounts/", include("accounts.urls")),
     path("customers/", include("customers.urls")),
+    path("lookups/", include("customers.lookup_urls")),
+    path("settings/", include("accounts.settings_urls")),
+    path("import/", include("customers.import_urls")),
     path("", dashboard, name="dashboard"),
 ]

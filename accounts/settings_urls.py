@@ -1,0 +1,3 @@
+"""Staff pages of the organization's settings (branches, API keys), under /settings/."""
+
+urlpatterns = []

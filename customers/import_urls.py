@@ -1,0 +1,3 @@
+"""The staff import wizard, under /import/."""
+
+urlpatterns = []
