@@ -1287,8 +1287,8 @@ def _sqlite_bulk_load() -> Iterator[None]:
 
 def _fts_insert_trigger_sql() -> str:
     """The statement that creates the trigram table's insert trigger, as the migration wrote it."""
-    migration = importlib.import_module("customers.migrations.0003_search_index_sql")
-    return next(statement for statement in migration.SQLITE_FORWARD if FTS_INSERT_TRIGGER in statement)
+    migration = importlib.import_module("customers.migrations.0006_search_name_trigram")
+    return next(statement for statement in migration.FTS_TRIGGERS if FTS_INSERT_TRIGGER in statement)
 
 
 def _fts_restore() -> None:

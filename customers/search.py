@@ -257,6 +257,149 @@ def _name_condition(lookup: str, value: str) -> Q:
     return Q(Exists(documents))
 
 
+# ---------------------------------------------------------------------------------------------
+# The quick search: the best ``limit`` matches, found rank by rank
+
+# A rank's matches are sorted whole when there are at most this many; more means a common term,
+# whose first matches in name order are found sooner by walking the name index and testing each
+# name (at least one in RANKED_CANDIDATES/organization size passes), so no query sorts more.
+RANKED_CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    customer_id: int
+    rank: int
+
+
+class _Ranking:
+    """Collects the customer ids of the quick search in result order until ``limit`` are found."""
+
+    def __init__(self, documents: QuerySet, limit: int):
+        self.documents = documents
+        self.limit = limit
+        self.hits: dict[int, int] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.hits) >= self.limit
+
+    def take(self, condition: Q, rank: int) -> None:
+        """Add the documents matching ``condition``, in name order, until the ranking is full."""
+        if self.full:
+            return
+        matches = self.documents.filter(condition).order_by("name_key", "customer_id")
+        if self.hits:
+            matches = matches.exclude(customer_id__in=list(self.hits))
+        for customer_id in matches.values_list("customer_id", flat=True)[: self.limit - len(self.hits)]:
+            self.hits[customer_id] = rank
+
+    def take_ids(self, ids: Iterable[int], rank: int) -> None:
+        self.take(Q(customer_id__in=list(ids)), rank)
+
+
+def _fts_ids(organization_id: int, expression: str) -> list[int] | None:
+    """Ids of the organization's documents matching an FTS5 ``expression``, or None past RANKED_CANDIDATES.
+
+    Driven from the trigram table, so the scan stops after RANKED_CANDIDATES + 1 matches.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document.customer_id FROM customers_search_fts AS fts "
+            "JOIN customers_customersearchdocument AS document ON document.customer_id = fts.rowid "
+            "WHERE customers_search_fts MATCH %s AND document.organization_id = %s LIMIT %s",
+            [expression, organization_id, RANKED_CANDIDATES + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return None if len(ids) > RANKED_CANDIDATES else ids
+
+
+def _fts_string(text: str) -> str:
+    # One quoted FTS5 string: its characters are never query syntax; the trigram tokenizer
+    # matches it as a substring.
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _bounded_ids(queryset: QuerySet) -> list[int] | None:
+    ids = list(queryset.values_list("customer_id", flat=True)[: RANKED_CANDIDATES + 1])
+    return None if len(ids) > RANKED_CANDIDATES else ids
+
+
+def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
+    if connection.vendor == "sqlite":
+        return _fts_ids(organization_id, "name_key : " + _fts_string(phrase))
+    return _bounded_ids(
+        CustomerSearchDocument.objects.filter(organization_id=organization_id, name_key__contains=phrase)
+    )
+
+
+def _text_contains_all_ids(organization_id: int, words: tuple[str, ...]) -> list[int] | None:
+    """Documents whose text holds every word of three characters or more (shorter ones are tested later)."""
+    if connection.vendor == "sqlite":
+        return _fts_ids(organization_id, "text : (" + " AND ".join(_fts_string(word) for word in words) + ")")
+    condition = Q()
+    for word in words:
+        condition &= Q(text__contains=word)
+    return _bounded_ids(CustomerSearchDocument.objects.filter(condition, organization_id=organization_id))
+
+
+def _words_condition(words: tuple[str, ...]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= Q(text__contains=word)
+    return condition
+
+
+def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id: int | None = None) -> list[SearchHit]:
+    """The best ``limit`` matches of ``raw_query``, best first (the ranking of customer_search_filter).
+
+    Rank by rank, each in name order, stopping as soon as ``limit`` are found: exact identifiers,
+    names starting with the query, names containing it, then everything else the query matches
+    (every word somewhere in the text, or an identifier starting with it). Every step is an index
+    lookup or a bounded walk, so a common word costs no more than a rare one.
+    """
+    query = parse_query(raw_query)
+    if query.is_empty or limit < 1:
+        return []
+    documents = CustomerSearchDocument.objects.filter(organization_id=organization_id)
+    if branch_id is not None:
+        documents = documents.filter(branch_id=branch_id)
+    ranking = _Ranking(documents, limit)
+
+    exact = CustomerSearchKey.objects.filter(
+        organization_id=organization_id, kind__in=EXACT_KINDS, value__in=query.exact_keys
+    ).values("customer_id")
+    ranking.take(Q(customer_id__in=exact), RANK_EXACT)
+    ranking.take(_prefix("name_key", query.text), RANK_NAME_STARTS)
+
+    long_words = tuple(word for word in query.words if len(word) >= TRIGRAM)
+    if long_words and len(query.text) >= TRIGRAM:
+        phrase_ids = None if ranking.full else _name_contains_ids(organization_id, query.text)
+        ranking.take(
+            Q(name_key__contains=query.text) if phrase_ids is None else Q(customer_id__in=phrase_ids),
+            RANK_NAME_CONTAINS,
+        )
+    if ranking.full:
+        return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
+
+    key_prefix = Q()
+    for key in query.prefix_keys:
+        key_prefix |= _prefix("value", key)
+    keys = CustomerSearchKey.objects.filter(key_prefix, organization_id=organization_id)
+    key_ids = _bounded_ids(keys)
+    by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
+    text_ids = _text_contains_all_ids(organization_id, long_words) if long_words else []
+    if key_ids is not None and text_ids is not None:
+        # Few enough to rank whole: the short words (under a trigram) are tested on these alone.
+        candidates = Q(customer_id__in=key_ids)
+        if text_ids:
+            candidates |= Q(customer_id__in=text_ids) & _words_condition(query.words)
+        ranking.take(candidates, RANK_OTHER)
+    else:
+        ranking.take(by_text | Q(customer_id__in=keys.values("customer_id")), RANK_OTHER)
+    return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
+
+
 def customer_search_matches(customers: QuerySet[Customer], raw_query: str) -> QuerySet[Customer]:
     """``customers`` narrowed to the matches of ``raw_query`` across organizations (admin search)."""
     query = parse_query(raw_query)

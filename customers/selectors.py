@@ -128,12 +128,27 @@ def customer_summary(*, organization: Organization, filters: Mapping[str, Any] |
 def customer_quick_search(
     *, organization: Organization, query: str, branch_code: str | None = None, limit: int = 10
 ) -> list[Customer]:
-    """The best matches of ``query`` for autocomplete, best first."""
-    filters: dict[str, Any] = {"search": query}
+    """The best matches of ``query`` for autocomplete, best first, each with its ``search_rank``."""
+    from accounts.models import Branch
+
+    from .search import quick_search
+
+    branch_id = None
     if branch_code:
-        filters["branch_id"] = branch_code
-    # The search filter orders by rank (exact identifier, name starts with, name contains), then name.
-    return list(customer_list(organization=organization, filters=filters)[:limit])
+        branch_id = (
+            Branch.objects.filter(organization=organization, code=branch_code).values_list("pk", flat=True).first()
+        )
+        if branch_id is None:
+            return []
+    hits = quick_search(organization_id=organization.pk, raw_query=query, limit=limit, branch_id=branch_id)
+    customers = customer_list(organization=organization).in_bulk([hit.customer_id for hit in hits])
+    results = []
+    for hit in hits:
+        customer = customers.get(hit.customer_id)
+        if customer is not None:  # deleted between the two reads
+            customer.search_rank = hit.rank
+            results.append(customer)
+    return results
 
 
 def customer_summary_by_category(*, organization: Organization) -> list[dict[str, Any]]:

@@ -241,7 +241,7 @@ def test_check_changes_nothing(customers, jane):
 
 
 def test_org_limits_the_check_and_the_rebuild(customers, organization, other_organization, otieno, kofi):
-    CustomerSearchDocument.objects.filter(customer_id__in=[otieno.pk, kofi.pk]).update(text="zzz")
+    CustomerSearchDocument.objects.filter(customer_id__in=[otieno.pk, kofi.pk]).update(text="zzz", name_key="zzz")
     out = StringIO()
 
     with pytest.raises(CommandError, match=r"for 1 customer\(s\)"):
