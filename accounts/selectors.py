@@ -65,6 +65,13 @@ def api_key_list(*, organization: Organization) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(organization=organization).select_related("created_by").order_by("-created_at")
 
 
+def api_key_get(*, organization: Organization, key_id: int) -> ApiKey:
+    try:
+        return api_key_list(organization=organization).get(pk=int(key_id))
+    except (ApiKey.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("API key not found") from exc
+
+
 def api_key_find(*, raw_key: str) -> ApiKey | None:
     """The active key whose secret is ``raw_key``, compared in constant time, or None."""
     parts = raw_key.split("_", 2)

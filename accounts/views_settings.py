@@ -1,7 +1,6 @@
 """The organization's settings pages: branches (every member reads, managers change) and API keys
 (managers only, as in the API)."""
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,32 +9,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.models import ApiKey, ApiKeyScope, Branch, Role
-from accounts.selectors import api_key_list, branch_get, branch_list
-from core.exceptions import NotFound
+from accounts.forms import ApiKeyCreateForm, BranchCreateForm, BranchEditForm
+from accounts.models import Branch, Role
+from accounts.selectors import api_key_get, api_key_list, branch_get, branch_list
 from core.web import HANDLED_ERRORS, apply_errors, organization_required
 
 BRANCHES_PANEL = "settings/partials/branches_panel.html"
-
-
-class BranchCreateForm(forms.Form):
-    code = forms.CharField(max_length=20, help_text='Letters, digits, "-" or "_", e.g. 01.')
-    name = forms.CharField(max_length=255)
-
-
-class BranchEditForm(forms.Form):
-    name = forms.CharField(max_length=255)
-    is_active = forms.BooleanField(required=False, label="Active (offered for new customers)")
-
-
-class ApiKeyCreateForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="Who or what uses it, e.g. “Online shop” or “Accounting export”.")
-    scope = forms.ChoiceField(
-        label="Access",
-        choices=ApiKeyScope.choices,
-        initial=ApiKeyScope.READ,
-        help_text="A read key can only read; a read and write key can also create and change data.",
-    )
 
 
 def _branches_context(request: HttpRequest, *, form=None, editing=None) -> dict:
@@ -114,13 +93,6 @@ def _api_keys_page(request: HttpRequest, *, form: ApiKeyCreateForm) -> HttpRespo
     return render(request, "settings/api_keys.html", context)
 
 
-def _api_key_get(request: HttpRequest, key_id: int) -> ApiKey:
-    api_key = api_key_list(organization=request.organization).filter(pk=key_id).first()
-    if api_key is None:
-        raise NotFound("API key not found")
-    return api_key
-
-
 @organization_required(role=Role.MANAGER)
 def api_keys(request: HttpRequest) -> HttpResponse:
     return _api_keys_page(request, form=ApiKeyCreateForm(prefix="api_key"))
@@ -152,7 +124,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 @organization_required(role=Role.MANAGER)
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     """A confirmation page, then the revocation: from then on the key answers 401."""
-    api_key = _api_key_get(request, key_id)
+    api_key = api_key_get(organization=request.organization, key_id=key_id)
     if request.method == "POST":
         if api_key.is_active:
             services.api_key_revoke(api_key=api_key)

@@ -5,18 +5,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Organization
 from accounts.selectors import branch_list
-from billing.models import PaymentTerms
+from billing.models import PaymentTerms, PaymentTermsType
 from transactions.models import TransactionType
 
 from .filters import STATUS_CHOICES
+from .importing.reports import XLSX_CONTENT_TYPE
+from .importing.runner import ImportOptions
 from .models import Category, ContactOrigin, Customer, CustomerGroup, CustomerType, FinanceCode, VatZone
 from .selectors import lookup_list
+from .services.imports import ImportMode
 
 STALE_EDIT_MESSAGE = (
     "Someone changed this customer after you opened the form, so your changes were not saved. "
@@ -485,3 +489,76 @@ class TransactionFilterForm(forms.Form):
     def query(self) -> str:
         """The filters as a query string, for page links that keep them."""
         return urlencode({name: self.data[name] for name in self.API_NAMES if self.data.get(name)})
+
+
+class LookupForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PaymentTermsForm(LookupForm):
+    days = forms.IntegerField(min_value=0, max_value=365, initial=30, help_text="From 0 to 365.")
+    type = forms.ChoiceField(label="Counted from", choices=PaymentTermsType.choices, initial=PaymentTermsType.NET)
+
+
+MODE_CHOICES = [
+    (ImportMode.ALL_OR_NOTHING.value, "All or nothing"),
+    (ImportMode.SKIP_INVALID.value, "Skip invalid rows"),
+]
+
+
+class ImportModeField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=MODE_CHOICES,
+            initial=ImportMode.ALL_OR_NOTHING.value,
+            widget=forms.RadioSelect,
+            label="If some rows are invalid",
+            **kwargs,
+        )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Customer file",
+        # An empty file is refused by the importer, with the importer's own message.
+        allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": f".xlsx,.csv,{XLSX_CONTENT_TYPE},text/csv"}),
+    )
+    mode = ImportModeField()
+    category = LookupChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No category",
+        label="Default category",
+        help_text="Given to rows without a category of their own.",
+    )
+    branch = BranchChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="Head office",
+        label="Default branch",
+        help_text="Given to rows without a branch of their own.",
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = lookup_list(
+            model=Category, organization=organization, include_archived=False
+        )
+        self.fields["branch"].queryset = branch_list(organization=organization, active_only=True)
+        megabytes = settings.IMPORT_MAX_BYTES / (1024 * 1024)
+        self.fields["file"].help_text = (
+            f"An Excel workbook (.xlsx) or a CSV file saved as UTF-8; at most {megabytes:g} MB and "
+            f"{settings.IMPORT_MAX_ROWS:,} rows. Nothing is saved until you confirm."
+        )
+
+    def dry_run_options(self) -> ImportOptions:
+        data = self.cleaned_data
+        return ImportOptions(
+            dry_run=True, mode=ImportMode.SKIP_INVALID, category=data.get("category"), branch=data.get("branch")
+        )
+
+
+class ImportConfirmForm(forms.Form):
+    mode = ImportModeField()

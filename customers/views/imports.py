@@ -6,9 +6,9 @@ ImportJob dry run and the confirmation an ImportJob of the real import, both sta
 always runs in skip_invalid mode, so the preview can say what the valid rows would do; the mode
 the user picks applies to the real import.
 
-Between preview and confirmation the uploaded sheet is kept in the default storage under a name
-made of the organization, the uploader and the dry run's job id: only that person, in that
-organization, can confirm it, and confirming removes it.
+Between preview and confirmation the uploaded sheet is kept as a draft
+(customers.importing.drafts): only its uploader, in that organization, can confirm it, and
+confirming removes it.
 """
 
 import datetime as dt
@@ -18,12 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,17 +29,16 @@ from django_htmx.http import HttpResponseClientRefresh
 from openpyxl.utils import get_column_letter
 
 from accounts.models import Organization, Role
-from accounts.selectors import branch_list
 from core.exceptions import NotFound
 from core.web import HANDLED_ERRORS, apply_errors, organization_required
-from customers.forms import BranchChoiceField, LookupChoiceField
+from customers.forms import ImportConfirmForm, ImportUploadForm
 from customers.importing.columns import map_columns
+from customers.importing.drafts import import_draft_discard, import_draft_keep, import_draft_read
 from customers.importing.files import ImportFileTooLarge, content_of, read_table
 from customers.importing.reports import XLSX_CONTENT_TYPE, template_xlsx
 from customers.importing.runner import ImportOptions, import_start
 from customers.jobs import job_get
-from customers.models import Category, ImportJob, JobStatus
-from customers.selectors import lookup_list
+from customers.models import ImportJob, JobStatus
 from customers.services.imports import ImportMode
 
 # Room for the multipart envelope and the small form fields around the file (as the API allows).
@@ -52,103 +48,7 @@ PREVIEW_ROWS = 50
 PREVIEW_LATER_INVALID_ROWS = 50
 # The page lists this many problems; the error report (.xlsx) has every one.
 LISTED_ERRORS = 100
-DRAFTS_DIR = "imports/drafts"
 REPORT_COUNTS = ("total_rows", "created", "updated", "unchanged", "skipped", "opening_balances", "error_count")
-
-MODE_CHOICES = [
-    (ImportMode.ALL_OR_NOTHING.value, "All or nothing"),
-    (ImportMode.SKIP_INVALID.value, "Skip invalid rows"),
-]
-
-
-# ---------------------------------------------------------------------------------------------
-# The uploaded sheet between preview and confirmation
-
-
-def _draft_name(job: ImportJob) -> str:
-    suffix = PurePosixPath(job.original_name.lower()).suffix
-    return f"{DRAFTS_DIR}/{job.organization_id}/{job.created_by_id}/{job.pk}{suffix}"
-
-
-def import_draft_keep(*, job: ImportJob, content: bytes) -> None:
-    default_storage.save(_draft_name(job), ContentFile(content))
-
-
-def import_draft_read(*, job: ImportJob) -> bytes | None:
-    """The sheet awaiting confirmation, or None once it was imported (or never kept)."""
-    name = _draft_name(job)
-    if not default_storage.exists(name):
-        return None
-    try:
-        with default_storage.open(name, "rb") as draft:
-            return draft.read()
-    except FileNotFoundError:
-        return None
-
-
-def import_draft_discard(*, job: ImportJob) -> None:
-    default_storage.delete(_draft_name(job))
-
-
-# ---------------------------------------------------------------------------------------------
-# Forms
-
-
-class ImportModeField(forms.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(
-            choices=MODE_CHOICES,
-            initial=ImportMode.ALL_OR_NOTHING.value,
-            widget=forms.RadioSelect,
-            label="If some rows are invalid",
-            **kwargs,
-        )
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Customer file",
-        # An empty file is refused by the importer, with the importer's own message.
-        allow_empty_file=True,
-        widget=forms.FileInput(attrs={"accept": f".xlsx,.csv,{XLSX_CONTENT_TYPE},text/csv"}),
-    )
-    mode = ImportModeField()
-    category = LookupChoiceField(
-        queryset=None,
-        required=False,
-        empty_label="No category",
-        label="Default category",
-        help_text="Given to rows without a category of their own.",
-    )
-    branch = BranchChoiceField(
-        queryset=None,
-        required=False,
-        empty_label="Head office",
-        label="Default branch",
-        help_text="Given to rows without a branch of their own.",
-    )
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = lookup_list(
-            model=Category, organization=organization, include_archived=False
-        )
-        self.fields["branch"].queryset = branch_list(organization=organization, active_only=True)
-        megabytes = settings.IMPORT_MAX_BYTES / (1024 * 1024)
-        self.fields["file"].help_text = (
-            f"An Excel workbook (.xlsx) or a CSV file saved as UTF-8; at most {megabytes:g} MB and "
-            f"{settings.IMPORT_MAX_ROWS:,} rows. Nothing is saved until you confirm."
-        )
-
-    def dry_run_options(self) -> ImportOptions:
-        data = self.cleaned_data
-        return ImportOptions(
-            dry_run=True, mode=ImportMode.SKIP_INVALID, category=data.get("category"), branch=data.get("branch")
-        )
-
-
-class ImportConfirmForm(forms.Form):
-    mode = ImportModeField()
 
 
 def _too_large() -> ImportFileTooLarge:

@@ -15,25 +15,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from billing.models import PaymentTerms, PaymentTermsType
+from billing.models import PaymentTerms
 from core.web import HANDLED_ERRORS, apply_errors, organization_required
 from customers import services
+from customers.forms import LookupForm, PaymentTermsForm
 from customers.models import Category, ContactOrigin, CustomerGroup, FinanceCode, LookupBase
 from customers.selectors import lookup_get, lookup_list
 
 from .rendering import htmx_or_redirect
 
 SECTION = "settings/partials/lookup_section.html"
-
-
-class LookupForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class PaymentTermsForm(LookupForm):
-    days = forms.IntegerField(min_value=0, max_value=365, initial=30, help_text="From 0 to 365.")
-    type = forms.ChoiceField(label="Counted from", choices=PaymentTermsType.choices, initial=PaymentTermsType.NET)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 import pytest
 
 from accounts.selectors import (
+    api_key_get,
     branch_get,
     branch_get_by_code,
     branch_list,
     membership_get,
     organization_list_for_user,
 )
-from accounts.services import branch_create, membership_set, organization_create
+from accounts.services import api_key_create, api_key_revoke, branch_create, membership_set, organization_create
 from core.exceptions import NotFound
 from tests.factories import UserFactory
 
@@ -63,3 +64,32 @@ class TestBranchGet:
         assert [b.code for b in branch_list(organization=organization)] == ["00"]
         with pytest.raises(NotFound):
             branch_get_by_code(organization=organization, code="ACC")
+
+
+@pytest.mark.django_db
+class TestApiKeyGet:
+    def test_returns_the_organizations_key_revoked_or_not(self, organization):
+        key = api_key_create(organization=organization, name="Online shop").api_key
+        revoked = api_key_create(organization=organization, name="Old till").api_key
+        api_key_revoke(api_key=revoked)
+
+        assert api_key_get(organization=organization, key_id=key.pk) == key
+        assert api_key_get(organization=organization, key_id=str(revoked.pk)) == revoked
+
+    def test_another_organizations_key_is_not_found(self, organization, other_organization):
+        theirs = api_key_create(organization=other_organization, name="Kumasi till").api_key
+
+        with pytest.raises(NotFound) as excinfo:
+            api_key_get(organization=organization, key_id=theirs.pk)
+
+        assert excinfo.value.status_code == 404
+        assert excinfo.value.message == "API key not found"
+
+    @pytest.mark.parametrize("key_id", [999_999, 2**70, "abc", "", None])
+    def test_missing_or_malformed_id_is_not_found_the_same_way(self, organization, key_id):
+        api_key_create(organization=organization, name="Online shop")
+
+        with pytest.raises(NotFound) as excinfo:
+            api_key_get(organization=organization, key_id=key_id)
+
+        assert excinfo.value.message == "API key not found"
