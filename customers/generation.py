@@ -50,6 +50,7 @@ from django.db.models import QuerySet
 from accounts.models import HEAD_OFFICE_CODE, Branch, Organization
 from accounts.services import branch_create, organization_create
 from billing.models import BillingEntity, PaymentTerms, PaymentTermsType
+from core.db import planner_statistics_refresh
 from transactions.models import Transaction
 
 from .models import (
@@ -1510,6 +1511,8 @@ def customers_generate(
         rows += batch_rows
         if progress is not None:
             progress(done, rows, time.monotonic() - started)
+    if not connection.in_atomic_block:
+        planner_statistics_refresh()
     return GenerationResult(
         customers=count,
         rows=rows,

@@ -275,8 +275,9 @@ class SearchHit:
 class _Ranking:
     """Collects the customer ids of the quick search in result order until ``limit`` are found."""
 
-    def __init__(self, documents: QuerySet, limit: int):
-        self.documents = documents
+    def __init__(self, *, organization_id: int, branch_id: int | None, limit: int):
+        self.organization_id = organization_id
+        self.branch_id = branch_id
         self.limit = limit
         self.hits: dict[int, int] = {}
 
@@ -284,18 +285,54 @@ class _Ranking:
     def full(self) -> bool:
         return len(self.hits) >= self.limit
 
-    def take(self, condition: Q, rank: int) -> None:
-        """Add the documents matching ``condition``, in name order, until the ranking is full."""
+    def walk(self, condition: Q, rank: int) -> None:
+        """Add documents matching ``condition`` in name order: for conditions many documents meet,
+        or a name range, where the database walks the (organization, name_key) index and stops early."""
         if self.full:
             return
-        matches = self.documents.filter(condition).order_by("name_key", "customer_id")
+        matches = CustomerSearchDocument.objects.filter(condition, organization_id=self.organization_id)
+        if self.branch_id is not None:
+            matches = matches.filter(branch_id=self.branch_id)
         if self.hits:
             matches = matches.exclude(customer_id__in=list(self.hits))
-        for customer_id in matches.values_list("customer_id", flat=True)[: self.limit - len(self.hits)]:
+        matches = matches.order_by("name_key", "customer_id").values_list("customer_id", flat=True)
+        for customer_id in matches[: self.limit - len(self.hits)]:
             self.hits[customer_id] = rank
 
-    def take_ids(self, ids: Iterable[int], rank: int) -> None:
-        self.take(Q(customer_id__in=list(ids)), rank)
+    def take(
+        self,
+        ids: Iterable[int],
+        rank: int,
+        *,
+        phrase: str = "",
+        text_ids: Iterable[int] = (),
+        words: tuple[str, ...] = (),
+    ):
+        """Add the documents of a bounded set of ids whose name contains ``phrase``, in name order;
+        ``text_ids`` count only when their text holds every one of ``words``.
+
+        They are read by primary key alone and filtered and sorted here: given the organization and
+        an order to keep, a database may choose to walk the whole name index for a handful of ids.
+        """
+        ids, text_ids = set(ids), set(text_ids) - set(ids)
+        wanted = [customer_id for customer_id in ids | text_ids if customer_id not in self.hits]
+        if self.full or not wanted:
+            return
+        rows = CustomerSearchDocument.objects.filter(customer_id__in=wanted).values_list(
+            "name_key", "customer_id", "organization_id", "branch_id", "text"
+        )
+        ordered = sorted(
+            (name_key, customer_id)
+            for name_key, customer_id, organization_id, branch_id, text in rows
+            if organization_id == self.organization_id
+            and (self.branch_id is None or branch_id == self.branch_id)
+            and (
+                (customer_id in ids and phrase in name_key)
+                or (customer_id in text_ids and all(word in text for word in words))
+            )
+        )
+        for _, customer_id in ordered[: self.limit - len(self.hits)]:
+            self.hits[customer_id] = rank
 
 
 def _fts_ids(organization_id: int, expression: str) -> list[int] | None:
@@ -305,8 +342,9 @@ def _fts_ids(organization_id: int, expression: str) -> list[int] | None:
     """
     with connection.cursor() as cursor:
         cursor.execute(
+            # CROSS JOIN makes SQLite loop over the trigram matches outside, never over the documents.
             "SELECT document.customer_id FROM customers_search_fts AS fts "
-            "JOIN customers_customersearchdocument AS document ON document.customer_id = fts.rowid "
+            "CROSS JOIN customers_customersearchdocument AS document ON document.customer_id = fts.rowid "
             "WHERE customers_search_fts MATCH %s AND document.organization_id = %s LIMIT %s",
             [expression, organization_id, RANKED_CANDIDATES + 1],
         )
@@ -320,14 +358,50 @@ def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+# FTS5 reads the list of every trigram of a quoted string, and an email address has thirty, many
+# of them shared by half the documents ("com", "@gm"). Past this length only the longest part of
+# the string between "@", "." and spaces is looked up, by four trigrams spread over it; the
+# candidates are then checked against the whole string.
+FTS_SAMPLED_LENGTH = 12
+FTS_SAMPLED_TRIGRAMS = 4
+FTS_PART_SEPARATORS = re.compile(r"[@.\s]+")
+
+
+def _fts_all_of(text: str, *, sampled: bool = True) -> str:
+    """An FTS5 expression that every document containing ``text`` matches (and few others do)."""
+    if not sampled or len(text) <= FTS_SAMPLED_LENGTH:
+        return _fts_string(text)
+    # Digits make a part rarer than letters alone ("okoth57" rather than "outlook").
+    part = max(FTS_PART_SEPARATORS.split(text), key=lambda piece: (any(char.isdigit() for char in piece), len(piece)))
+    if len(part) < TRIGRAM:
+        return _fts_string(text)
+    if len(part) <= FTS_SAMPLED_LENGTH:
+        return _fts_string(part)
+    last = len(part) - TRIGRAM
+    starts = sorted({round(index * last / (FTS_SAMPLED_TRIGRAMS - 1)) for index in range(FTS_SAMPLED_TRIGRAMS)})
+    return " AND ".join(_fts_string(part[start : start + TRIGRAM]) for start in starts)
+
+
 def _bounded_ids(queryset: QuerySet) -> list[int] | None:
     ids = list(queryset.values_list("customer_id", flat=True)[: RANKED_CANDIDATES + 1])
     return None if len(ids) > RANKED_CANDIDATES else ids
 
 
+def _sampled_fts_ids(organization_id: int, column: str, texts: tuple[str, ...]) -> list[int] | None:
+    """_fts_ids for documents whose ``column`` holds every one of ``texts``: by sampled trigrams
+    first, and by every trigram when the sample finds too many."""
+    ids = None
+    for sampled in (True, False):
+        expression = f"{column} : (" + " AND ".join(_fts_all_of(text, sampled=sampled) for text in texts) + ")"
+        ids = _fts_ids(organization_id, expression)
+        if ids is not None or all(_fts_all_of(text) == _fts_all_of(text, sampled=False) for text in texts):
+            break
+    return ids
+
+
 def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
     if connection.vendor == "sqlite":
-        return _fts_ids(organization_id, "name_key : " + _fts_string(phrase))
+        return _sampled_fts_ids(organization_id, "name_key", (phrase,))
     return _bounded_ids(
         CustomerSearchDocument.objects.filter(organization_id=organization_id, name_key__contains=phrase)
     )
@@ -336,7 +410,7 @@ def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
 def _text_contains_all_ids(organization_id: int, words: tuple[str, ...]) -> list[int] | None:
     """Documents whose text holds every word of three characters or more (shorter ones are tested later)."""
     if connection.vendor == "sqlite":
-        return _fts_ids(organization_id, "text : (" + " AND ".join(_fts_string(word) for word in words) + ")")
+        return _sampled_fts_ids(organization_id, "text", words)
     condition = Q()
     for word in words:
         condition &= Q(text__contains=word)
@@ -361,24 +435,25 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
     query = parse_query(raw_query)
     if query.is_empty or limit < 1:
         return []
-    documents = CustomerSearchDocument.objects.filter(organization_id=organization_id)
-    if branch_id is not None:
-        documents = documents.filter(branch_id=branch_id)
-    ranking = _Ranking(documents, limit)
+    ranking = _Ranking(organization_id=organization_id, branch_id=branch_id, limit=limit)
 
     exact = CustomerSearchKey.objects.filter(
         organization_id=organization_id, kind__in=EXACT_KINDS, value__in=query.exact_keys
-    ).values("customer_id")
-    ranking.take(Q(customer_id__in=exact), RANK_EXACT)
-    ranking.take(_prefix("name_key", query.text), RANK_NAME_STARTS)
+    )
+    exact_ids = _bounded_ids(exact)
+    if exact_ids is None:
+        ranking.walk(Q(customer_id__in=exact.values("customer_id")), RANK_EXACT)
+    else:
+        ranking.take(exact_ids, RANK_EXACT)
+    ranking.walk(_prefix("name_key", query.text), RANK_NAME_STARTS)
 
     long_words = tuple(word for word in query.words if len(word) >= TRIGRAM)
-    if long_words and len(query.text) >= TRIGRAM:
-        phrase_ids = None if ranking.full else _name_contains_ids(organization_id, query.text)
-        ranking.take(
-            Q(name_key__contains=query.text) if phrase_ids is None else Q(customer_id__in=phrase_ids),
-            RANK_NAME_CONTAINS,
-        )
+    if long_words and len(query.text) >= TRIGRAM and not ranking.full:
+        phrase_ids = _name_contains_ids(organization_id, query.text)
+        if phrase_ids is None:
+            ranking.walk(Q(name_key__contains=query.text), RANK_NAME_CONTAINS)
+        else:
+            ranking.take(phrase_ids, RANK_NAME_CONTAINS, phrase=query.text)
     if ranking.full:
         return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 
@@ -387,16 +462,13 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
         key_prefix |= _prefix("value", key)
     keys = CustomerSearchKey.objects.filter(key_prefix, organization_id=organization_id)
     key_ids = _bounded_ids(keys)
-    by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
     text_ids = _text_contains_all_ids(organization_id, long_words) if long_words else []
     if key_ids is not None and text_ids is not None:
-        # Few enough to rank whole: the short words (under a trigram) are tested on these alone.
-        candidates = Q(customer_id__in=key_ids)
-        if text_ids:
-            candidates |= Q(customer_id__in=text_ids) & _words_condition(query.words)
-        ranking.take(candidates, RANK_OTHER)
+        # Few enough to rank whole; the short words (under a trigram) are tested on the text matches.
+        ranking.take(key_ids, RANK_OTHER, text_ids=text_ids, words=query.words)
     else:
-        ranking.take(by_text | Q(customer_id__in=keys.values("customer_id")), RANK_OTHER)
+        by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
+        ranking.walk(by_text | Q(customer_id__in=keys.values("customer_id")), RANK_OTHER)
     return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 
 

@@ -397,3 +397,18 @@ def test_a_role_without_the_privilege_keeps_foreign_key_triggers():
             assert not _may_skip_foreign_key_triggers()
         finally:
             cursor.execute("RESET ROLE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_run_leaves_planner_statistics_for_the_search_tables():
+    generate("--seed", "3", org="stats", count=20)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'customers_customersearchdocument'")
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_user_tables "
+                "WHERE relname = 'customers_customersearchdocument' AND last_analyze IS NOT NULL"
+            )
+        assert cursor.fetchone()[0] > 0
