@@ -1,5 +1,7 @@
 """Writes and reads of import/export jobs: their state moves only through these functions."""
 
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -10,6 +12,29 @@ from accounts.models import Organization
 from core.exceptions import NotFound
 
 from .models import ExportJob, ImportJob, JobBase, JobStatus
+
+logger = logging.getLogger("customerhub.tasks")
+
+# What a job that lost its worker says, by kind and by how far it got.
+STALE_JOB_MESSAGES: dict[type[JobBase], dict[str, str]] = {
+    ImportJob: {
+        JobStatus.RUNNING: (
+            "The import stopped: the worker running it ended without finishing (it was restarted or ran "
+            "out of memory). Rows of completed batches were saved (see processed_rows); importing the same "
+            "file again completes it without duplicates."
+        ),
+        JobStatus.QUEUED: (
+            "The import never started: no worker took it from the queue. Nothing was imported; import the file again."
+        ),
+    },
+    ExportJob: {
+        JobStatus.RUNNING: (
+            "The export stopped: the worker running it ended without finishing (it was restarted or ran "
+            "out of memory). Start the export again, or narrow the filters."
+        ),
+        JobStatus.QUEUED: "The export never started: no worker took it from the queue. Start the export again.",
+    },
+}
 
 
 def job_mark_running(*, job: JobBase, total_rows: int = 0) -> None:
@@ -53,6 +78,39 @@ def job_fail(*, job: JobBase, message: str, **fields: Any) -> None:
         processed_rows=F("processed_rows"),
         **fields,
     )
+
+
+def jobs_fail_stale(*, stale_after: timedelta, now: datetime | None = None) -> list[JobBase]:
+    """Mark failed the jobs whose worker is gone: running, or still queued, for longer than ``stale_after``.
+
+    A worker that is killed (out of memory, a restart, a lost host) never reports back, so its job
+    would show "running" forever. Each job is failed only if it is still in the state it was found
+    in, so a job that finishes meanwhile keeps its result.
+    """
+    now = now or timezone.now()
+    cutoff = now - stale_after
+    failed: list[JobBase] = []
+    for model, messages in STALE_JOB_MESSAGES.items():
+        stale = {
+            JobStatus.RUNNING: model.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff),
+            JobStatus.QUEUED: model.objects.filter(status=JobStatus.QUEUED, created_at__lt=cutoff),
+        }
+        for state, jobs in stale.items():
+            for job in jobs.order_by("created_at"):
+                updated = model.objects.filter(pk=job.pk, status=state).update(
+                    status=JobStatus.FAILED, error_message=messages[state], finished_at=now
+                )
+                if updated:
+                    logger.warning(
+                        "%s %s had been %s for longer than %s; marked failed",
+                        model.__name__,
+                        job.pk,
+                        state,
+                        stale_after,
+                    )
+                    job.refresh_from_db()
+                    failed.append(job)
+    return failed
 
 
 def job_get(*, organization: Organization, job_id: Any) -> JobBase:

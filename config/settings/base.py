@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "config.db_router.ReplicaReadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -51,6 +53,37 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
     "axes.middleware.AxesMiddleware",
+]
+
+# The Content-Security-Policy of every HTML answer (core.middleware.ContentSecurityPolicyMiddleware):
+# scripts, styles, fonts and images from this site only; an inline <script> or <style> runs only
+# with the request's nonce ({{ request.csp_nonce }}); style="" attributes and on...="" handlers
+# never; no other site may frame a page, and forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce-{nonce}'"],
+    "style-src": ["'self'", "'nonce-{nonce}'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+}
+# Pages of third-party apps that need more, by path prefix (the first match applies).
+CONTENT_SECURITY_POLICY_OVERRIDES = [
+    # drf-spectacular's Swagger UI page starts from an inline script and an inline style block.
+    ("/api/v1/docs", {"script-src": ["'self'", "'unsafe-inline'"], "style-src": ["'self'", "'unsafe-inline'"]}),
+    # The admin's change list and history pages carry inline styles, and django-import-export's
+    # export page one inline handler: onchange="onSelectToggleChange(event)", allowed by its hash.
+    (
+        "/admin/",
+        {
+            "script-src": ["'self'", "'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+            "style-src": ["'self'", "'unsafe-inline'"],
+        },
+    ),
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -218,6 +251,15 @@ SPECTACULAR_SETTINGS = {
 # List exports larger than this run as an ExportJob in Celery; PDFs render far slower per row.
 EXPORT_ASYNC_ROW_THRESHOLD = env_int("EXPORT_ASYNC_ROW_THRESHOLD", 5000)
 EXPORT_PDF_ASYNC_ROW_THRESHOLD = env_int("EXPORT_PDF_ASYNC_ROW_THRESHOLD", 500)
+# Each PDF is laid out in a child process stopped after this long, or when it needs more memory
+# than this on top of the worker it came from (customers/exporting/pdf.py). A 500-row list takes
+# about 10 s, a 5,000-row one (a job) about two minutes.
+PDF_RENDER_TIMEOUT_SECONDS = env_int("PDF_RENDER_TIMEOUT_SECONDS", 300)
+PDF_RENDER_MEMORY_MB = env_int("PDF_RENDER_MEMORY_MB", 2048)
+
+# A job still running (or queued) this long has lost its worker: `manage.py fail_stale_jobs`, run
+# every few minutes, marks it failed. The largest import (200,000 rows) takes a few minutes.
+JOB_STALE_AFTER_MINUTES = env_int("JOB_STALE_AFTER_MINUTES", 60)
 
 # Customer import (SPEC §9). Files with more data rows than the threshold run as an ImportJob in Celery.
 IMPORT_ASYNC_ROW_THRESHOLD = env_int("IMPORT_ASYNC_ROW_THRESHOLD", 2000)

@@ -10,6 +10,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.exceptions import DomainError
+from core.middleware import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    DATABASE_UNAVAILABLE_MESSAGE,
+    database_unavailable_noted,
+    database_unreachable,
+)
 
 from .envelope import error_body
 
@@ -52,6 +58,13 @@ def api_exception_handler(exc, context):
     aliases = _view_aliases(context)
     headers: dict[str, str] = {}
 
+    if database_unreachable(exc):
+        database_unavailable_noted(getattr(request, "_request", request), exc)
+        return Response(
+            error_body(request, DATABASE_UNAVAILABLE_MESSAGE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         errors = {aliases.get(field, field): messages for field, messages in exc.errors.items()}
         return Response(error_body(request, exc.message, errors), status=exc.status_code)

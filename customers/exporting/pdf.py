@@ -1,7 +1,17 @@
-"""PDFs from Django templates with WeasyPrint, which may read the project's static files and nothing else."""
+"""PDFs from Django templates with WeasyPrint, which may read the project's static files and nothing else.
+
+WeasyPrint lays out the document in a child process with a time and a memory limit: a document
+too large for them fails with a clear message instead of holding a web worker, or a job's
+worker, until it is killed from outside.
+"""
 
 import logging
+import math
 import mimetypes
+import os
+import selectors
+import signal
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Organization
+from core.exceptions import DomainError
 
 # WeasyPrint reports every rendering step, and fontTools every font it subsets, at INFO; the
 # application log keeps their warnings only.
@@ -24,6 +35,8 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 from weasyprint import HTML  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+logger = logging.getLogger("customerhub.exports")
 
 # Relative and "/static/..." URLs in the templates resolve against this base to file:///static/...,
 # which the fetcher maps to the static files.
@@ -101,6 +114,133 @@ def column_percentages(widths: Sequence[float]) -> list[str]:
     return [f"{width * 100 / total:.1f}" for width in widths]
 
 
+class PdfRenderFailed(DomainError):
+    """The PDF could not be rendered within its limits; a smaller document may be."""
+
+    status_code = 503
+    default_message = "The PDF could not be rendered; try again, or narrow the filters."
+
+
+SMALLER_DOCUMENT_ADVICE = "narrow the filters or the date range for a shorter PDF, or export to Excel instead."
+# The child's exit code when it ran out of its memory allowance (a Python MemoryError).
+EXIT_OUT_OF_MEMORY = 3
+READ_CHUNK_BYTES = 1 << 20
+
+
 def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
+    """The PDF of ``template_name``; PdfRenderFailed past PDF_RENDER_TIMEOUT_SECONDS or PDF_RENDER_MEMORY_MB."""
     html = render_to_string(template_name, context)
+    if not hasattr(os, "fork"):
+        return _write_pdf(html)
+    return _render_in_child(
+        html, timeout=float(settings.PDF_RENDER_TIMEOUT_SECONDS), memory_mb=int(settings.PDF_RENDER_MEMORY_MB)
+    )
+
+
+def _write_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()
+
+
+def _render_in_child(html: str, *, timeout: float, memory_mb: int) -> bytes:
+    """Render ``html`` in a forked child that sends the PDF back through a pipe; always reaped."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_end)
+        os.close(write_end)
+        logger.error("Could not start the PDF renderer: %s", exc)
+        raise PdfRenderFailed("The PDF renderer could not be started; try again in a minute.") from exc
+    if pid == 0:
+        os.close(read_end)
+        _child_render(html, write_end, timeout=timeout, memory_mb=memory_mb)
+    os.close(write_end)
+    reaped = False
+    try:
+        pdf, finished = _read_until(read_end, deadline=time.monotonic() + timeout)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            reaped = True
+            logger.warning("A PDF render took longer than %s s and was stopped", timeout)
+            raise PdfRenderFailed(
+                f"The PDF took longer than {timeout:g} seconds to render and was stopped; {SMALLER_DOCUMENT_ADVICE}"
+            )
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        exit_code = os.waitstatus_to_exitcode(status)
+    finally:
+        os.close(read_end)
+        if not reaped:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    if exit_code == 0:
+        return pdf
+    if exit_code == EXIT_OUT_OF_MEMORY or exit_code < 0:
+        # A C library that cannot allocate may end the process by a signal instead of raising.
+        logger.warning("A PDF render ran out of its %s MB (exit %s)", memory_mb, exit_code)
+        raise PdfRenderFailed(f"The PDF is too large to render within its memory limit; {SMALLER_DOCUMENT_ADVICE}")
+    logger.error("A PDF render failed (exit %s); the renderer logged the error", exit_code)
+    raise PdfRenderFailed()
+
+
+def _read_until(fd: int, *, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until it is closed, and whether that happened before ``deadline``."""
+    chunks: list[bytes] = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b"", False
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(fd, READ_CHUNK_BYTES)
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+
+
+def _child_render(html: str, write_end: int, *, timeout: float, memory_mb: int):
+    """The child's whole life: limit itself, render, send the PDF, exit without running the parent's cleanup."""
+    exit_code = 1
+    try:
+        import resource
+
+        # Only the pipe stays open: a pipe end or socket of the parent's, held here, would keep
+        # another render's pipe from closing, or a connection from ending, until this child exits.
+        os.closerange(3, write_end)
+        os.closerange(write_end + 1, os.sysconf("SC_OPEN_MAX"))
+
+        # CPU time too: if the parent is killed (a worker timeout), an orphaned render still ends.
+        cpu_seconds = math.ceil(timeout) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        address_space = _address_space_bytes()
+        if address_space is not None:
+            # The fork starts as large as the web or job worker it came from; the allowance is on top.
+            limit = address_space + memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        pdf = _write_pdf(html)
+        view = memoryview(pdf)
+        while view:
+            view = view[os.write(write_end, view) :]
+        exit_code = 0
+    except MemoryError:
+        exit_code = EXIT_OUT_OF_MEMORY
+    except BaseException:
+        logger.exception("The PDF renderer failed")
+    finally:
+        # os._exit: the child shares the parent's database connections and files, which it must not close.
+        os._exit(exit_code)
+
+
+def _address_space_bytes() -> int | None:
+    """This process's virtual memory size (Linux), or None where /proc does not tell it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
