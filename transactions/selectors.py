@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -57,20 +57,23 @@ class TransactionSummary:
 def transaction_summary(*, customer: Customer) -> TransactionSummary:
     zone = ZoneInfo(customer.organization.timezone)
     month_start = timezone.now().astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    counted = Transaction.objects.filter(customer=customer, status=TransactionStatus.SUCCESS)
-    figures = counted.aggregate(
-        sales=Sum("total_amount", filter=Q(type=TransactionType.SALE)),
-        this_month=Count("pk", filter=Q(occurred_at__gte=month_start)),
-    )
+    counted = Q(status=TransactionStatus.SUCCESS)
+    # One read: the figures are window aggregates over all the customer's entries (computed before
+    # the LIMIT), carried by each of the newest rows. No rows means no entries, so both are zero.
     recent = list(
         Transaction.objects.filter(customer=customer)
         .select_related("branch")
+        .annotate(
+            summary_sales=Window(Sum("total_amount", filter=counted & Q(type=TransactionType.SALE))),
+            summary_this_month=Window(Count("pk", filter=counted & Q(occurred_at__gte=month_start))),
+        )
         .order_by("-occurred_at", "-created_at")[:RECENT_TRANSACTIONS]
     )
+    newest = recent[0] if recent else None
     return TransactionSummary(
         total_transactions=customer.total_transactions,
-        total_sales_amount=figures["sales"] or ZERO,
-        this_month_transactions=figures["this_month"],
+        total_sales_amount=(newest and newest.summary_sales) or ZERO,
+        this_month_transactions=newest.summary_this_month if newest else 0,
         last_transaction_at=customer.last_transaction_at,
         recent_transactions=recent,
     )

@@ -1,8 +1,12 @@
 """Who is calling and on behalf of which organization: API keys, staff sessions, roles and scopes."""
 
+import logging
+import math
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -11,10 +15,13 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.models import ROLE_RANK, ApiKey, ApiKeyScope, Membership, Organization, Role
 from accounts.selectors import api_key_find
 from accounts.services import api_key_touch
+from core.cache import UNREACHABLE
 from core.logging import bind_log_context
 
 ORGANIZATION_HEADER = "HTTP_X_ORGANIZATION"
 SESSION_ORGANIZATION_KEY = "organization_id"
+
+cache_logger = logging.getLogger("customerhub.cache")
 
 
 class ApiKeyPrincipal:
@@ -122,9 +129,16 @@ class OrganizationRole(BasePermission):
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Requests per minute per API key (per user for sessions, per address otherwise)."""
+    """Requests per minute per API key (per user for sessions, per address otherwise).
+
+    A counter per caller whose window opens with the caller's first request and lasts the rate's
+    period; once it holds more than the rate allows, requests are refused until the window
+    closes, and Retry-After says when that is. On Redis the count is one round trip of constant
+    size (DRF's default re-reads and rewrites the list of every request time in the period).
+    """
 
     scope = "api"
+    cache_format = "throttle_%(scope)s_%(ident)s_window"
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):
@@ -134,6 +148,55 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        counted = window_count(self.key, period=self.duration, now=self.timer())
+        if counted is None:
+            return True
+        count, self.seconds_left = counted
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return self.seconds_left
+
+
+def window_count(key: str, *, period: int, now: float) -> tuple[int, float] | None:
+    """Count a request in ``key``'s window: the requests it holds now, and the seconds until it closes.
+
+    The window opens with the first request and lasts ``period`` seconds. None while the cache
+    cannot be reached: like the cache, the limit then fails open.
+    """
+    cache = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(cache, RedisCache):
+        return _redis_window_count(cache, key, period=period)
+    # Other caches (the test and development settings): a read and a write, as DRF's throttles do.
+    closes_at, count = cache.get(key) or (now + period, 0)
+    if closes_at <= now:
+        closes_at, count = now + period, 0
+    count += 1
+    cache.set(key, (closes_at, count), timeout=math.ceil(closes_at - now))
+    return count, closes_at - now
+
+
+def _redis_window_count(cache: RedisCache, key: str, *, period: int) -> tuple[int, float] | None:
+    redis_key = cache.make_and_validate_key(key)
+    try:
+        # The client over the cache's own connection pool, as RedisCache.set_many uses it.
+        client = cache._cache.get_client(redis_key, write=True)
+        with client.pipeline(transaction=True) as pipeline:
+            pipeline.set(redis_key, 0, ex=period, nx=True)
+            pipeline.incr(redis_key)
+            pipeline.pttl(redis_key)
+            _, count, milliseconds_left = pipeline.execute()
+    except UNREACHABLE as exc:
+        cache_logger.warning("Cache unavailable (%s); the API rate limit was not applied", exc.__class__.__name__)
+        return None
+    return count, max(milliseconds_left, 0) / 1000
 
 
 def required_role_default(request, manager_actions: frozenset[str], action: str | None) -> str:

@@ -10,6 +10,12 @@ from rest_framework.renderers import JSONRenderer
 
 
 def _default(value):
+    if isinstance(value, Decimal):
+        # Written as the number it is (100.50, not the float 100.5). SQLite's float arithmetic can
+        # leave a balance at -0.00; nobody should read that.
+        if value.is_zero() and value.is_signed():
+            value = value.copy_abs()
+        return simplejson.RawJSON(str(value))
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
@@ -25,23 +31,11 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _without_negative_zero(value):
-    """SQLite's float arithmetic can leave a balance at -0.00; nobody should read that."""
-    if isinstance(value, Decimal):
-        return value.copy_abs() if value.is_zero() and value.is_signed() else value
-    if isinstance(value, dict):
-        return {key: _without_negative_zero(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_negative_zero(item) for item in value]
-    return value
-
-
 class EnvelopeJSONRenderer(JSONRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        # use_decimal writes Decimal('100.50') as 100.50, not as the float 100.5.
-        data = _without_negative_zero(data)
-        return simplejson.dumps(data, use_decimal=True, default=_default, ensure_ascii=False).encode()
+        # Without use_decimal, Decimals reach _default one by one: the answer is not walked for them first.
+        return simplejson.dumps(data, default=_default, use_decimal=False, ensure_ascii=False).encode()
