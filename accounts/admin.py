@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 
 from core.admin import (
     ScopedModelAdmin,
@@ -188,3 +191,16 @@ class ApiKeyAdmin(ScopedModelAdmin):
             service=lambda api_key: api_key_revoke(api_key=api_key),
             done="{count} API key(s) revoked.",
         )
+
+
+class UserAdmin(DjangoUserAdmin):
+    def history_view(self, request, object_id, extra_context=None):
+        # Django looks the user up first, so staff without the permission would learn which ids
+        # exist (403 for one that does, a redirect for one that does not).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

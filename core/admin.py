@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -426,6 +426,10 @@ class ScopedHistoryAdmin(ServiceErrorsAdminMixin, OrganizationScopedMixin, Simpl
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if self.get_object(request, unquote(object_id)) is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        # Reverting is off, but simple_history only hides its button: a POSTed version would still
+        # be saved, past the services and the viewer role.
+        if request.method != "GET":
+            raise PermissionDenied("Past versions can be viewed, not restored.")
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

@@ -222,21 +222,7 @@ ROW_TARGETS = [target for target in TARGETS if target.names_a_row]
 
 # Product defects these cases show, by test function and case id. Strict: once fixed, the case
 # fails as "passed unexpectedly" until its line here is removed.
-OPEN_DEFECTS = {
-    ("viewer", "POST admin:billing_billingentity_simple_history"): (
-        "simple_history's history_form_view saves a POSTed version for anyone who may view the history "
-        "(SIMPLE_HISTORY_REVERT_DISABLED only hides the button): a viewer renames a billing entity; a refusal "
-        "by the service there is a 500. Fix: ScopedHistoryAdmin.history_form_view refuses methods other than GET."
-    ),
-    **{
-        ("outsider", f"{method} admin:auth_user_history"): (
-            "Django's UserAdmin.history_view looks the user up before checking permissions: staff of another "
-            "organization get 403 for an existing user id and a redirect for a missing one. Fix: register User "
-            "with a UserAdmin whose history_view checks has_view_or_change_permission(request) first."
-        )
-        for method in ("GET", "POST")
-    },
-}
+OPEN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def known_defect(test: str, case_id: str) -> list:
