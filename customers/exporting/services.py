@@ -16,6 +16,7 @@ from customers.models import ExportJob, ExportKind
 from customers.selectors import customer_list
 
 from .customer_list import customer_list_export
+from .pdf import PdfRenderFailed
 
 logger = logging.getLogger("customerhub.exports")
 
@@ -72,6 +73,8 @@ def customer_list_export_job_run(*, job: ExportJob) -> None:
         job_succeed(job=job, result_name=export.filename, result_content=export.content)
     except ValidationError as exc:
         job_fail(job=job, message="; ".join(exc.messages))
+    except PdfRenderFailed as exc:
+        job_fail(job=job, message=exc.message)
     except TRANSIENT_ERRORS:
         raise  # the task retries it from the start
     except Exception:
