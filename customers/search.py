@@ -358,7 +358,7 @@ def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-# FTS5 reads the list of every trigram of a quoted string, and an email address has thirty, many
+# A trigram index reads the list of every trigram of a string, and an email address has thirty, many
 # of them shared by half the documents ("com", "@gm"). Past this length only the longest part of
 # the string between "@", "." and spaces is looked up, by four trigrams spread over it; the
 # candidates are then checked against the whole string.
@@ -367,19 +367,25 @@ FTS_SAMPLED_TRIGRAMS = 4
 FTS_PART_SEPARATORS = re.compile(r"[@.\s]+")
 
 
-def _fts_all_of(text: str, *, sampled: bool = True) -> str:
-    """An FTS5 expression that every document containing ``text`` matches (and few others do)."""
-    if not sampled or len(text) <= FTS_SAMPLED_LENGTH:
-        return _fts_string(text)
+def _sampled_pieces(text: str) -> list[str]:
+    """Substrings of ``text`` that every document containing it contains (and few others do)."""
+    if len(text) <= FTS_SAMPLED_LENGTH:
+        return [text]
     # Digits make a part rarer than letters alone ("okoth57" rather than "outlook").
     part = max(FTS_PART_SEPARATORS.split(text), key=lambda piece: (any(char.isdigit() for char in piece), len(piece)))
     if len(part) < TRIGRAM:
-        return _fts_string(text)
+        return [text]
     if len(part) <= FTS_SAMPLED_LENGTH:
-        return _fts_string(part)
+        return [part]
     last = len(part) - TRIGRAM
     starts = sorted({round(index * last / (FTS_SAMPLED_TRIGRAMS - 1)) for index in range(FTS_SAMPLED_TRIGRAMS)})
-    return " AND ".join(_fts_string(part[start : start + TRIGRAM]) for start in starts)
+    return [part[start : start + TRIGRAM] for start in starts]
+
+
+def _fts_all_of(text: str, *, sampled: bool = True) -> str:
+    """An FTS5 expression that every document containing ``text`` matches (and few others do)."""
+    pieces = _sampled_pieces(text) if sampled else [text]
+    return " AND ".join(_fts_string(piece) for piece in pieces)
 
 
 def _bounded_ids(queryset: QuerySet) -> list[int] | None:
@@ -387,34 +393,34 @@ def _bounded_ids(queryset: QuerySet) -> list[int] | None:
     return None if len(ids) > RANKED_CANDIDATES else ids
 
 
-def _sampled_fts_ids(organization_id: int, column: str, texts: tuple[str, ...]) -> list[int] | None:
-    """_fts_ids for documents whose ``column`` holds every one of ``texts``: by sampled trigrams
-    first, and by every trigram when the sample finds too many."""
+def _sampled_ids(organization_id: int, column: str, texts: tuple[str, ...]) -> list[int] | None:
+    """Ids of the documents whose ``column`` holds every one of ``texts`` (None past RANKED_CANDIDATES):
+    looked up by sampled trigrams first (the caller checks the whole strings), and by every
+    trigram when the sample finds too many."""
     ids = None
     for sampled in (True, False):
-        expression = f"{column} : (" + " AND ".join(_fts_all_of(text, sampled=sampled) for text in texts) + ")"
-        ids = _fts_ids(organization_id, expression)
-        if ids is not None or all(_fts_all_of(text) == _fts_all_of(text, sampled=False) for text in texts):
+        if connection.vendor == "sqlite":
+            expression = f"{column} : (" + " AND ".join(_fts_all_of(text, sampled=sampled) for text in texts) + ")"
+            ids = _fts_ids(organization_id, expression)
+        else:
+            # pg_trgm's GIN index: each piece's trigrams, like the FTS5 table's.
+            condition = Q()
+            for text in texts:
+                for piece in _sampled_pieces(text) if sampled else [text]:
+                    condition &= Q(**{f"{column}__contains": piece})
+            ids = _bounded_ids(CustomerSearchDocument.objects.filter(condition, organization_id=organization_id))
+        if ids is not None or all(_sampled_pieces(text) == [text] for text in texts):
             break
     return ids
 
 
 def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
-    if connection.vendor == "sqlite":
-        return _sampled_fts_ids(organization_id, "name_key", (phrase,))
-    return _bounded_ids(
-        CustomerSearchDocument.objects.filter(organization_id=organization_id, name_key__contains=phrase)
-    )
+    return _sampled_ids(organization_id, "name_key", (phrase,))
 
 
 def _text_contains_all_ids(organization_id: int, words: tuple[str, ...]) -> list[int] | None:
     """Documents whose text holds every word of three characters or more (shorter ones are tested later)."""
-    if connection.vendor == "sqlite":
-        return _sampled_fts_ids(organization_id, "text", words)
-    condition = Q()
-    for word in words:
-        condition &= Q(text__contains=word)
-    return _bounded_ids(CustomerSearchDocument.objects.filter(condition, organization_id=organization_id))
+    return _sampled_ids(organization_id, "text", words)
 
 
 def _words_condition(words: tuple[str, ...]) -> Q:
