@@ -46,7 +46,7 @@ clean: ## remove the virtualenv, the SQLite database and caches
 BENCH_N ?= 100000
 BENCH_DB ?= both
 
-bench: $(STAMP) ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both)
+bench: $(STAMP) ## benchmark every hot path through gunicorn (BENCH_N=100000 BENCH_DB=sqlite|postgres|both BENCH_SCENARIOS=a,b)
 	$(BIN)/python bench/run.py --n $(BENCH_N) --db $(BENCH_DB)
 
 # Production-like serving. Needs in the environment: DJANGO_SECRET_KEY (50+ random characters),
