@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -40,8 +41,14 @@ class ColumnMap:
     def ignored(self) -> list[str]:
         return [header for header, field in zip(self.headers, self.fields, strict=True) if field is None and header]
 
+    @cached_property
+    def _positions(self) -> tuple[tuple[int, str], ...]:
+        return tuple((index, field) for index, field in enumerate(self.fields) if field)
+
     def values(self, cells: list[Any]) -> dict[str, Any]:
-        return {field: cells[index] for index, field in enumerate(self.fields) if field and index < len(cells)}
+        """The row's values by field; empty cells are left out."""
+        size = len(cells)
+        return {field: cells[index] for index, field in self._positions if index < size and cells[index] is not None}
 
     def header_for(self, field: str) -> str:
         """The sheet's own header of ``field``, else the template's."""

@@ -108,7 +108,8 @@ def import_run(
     progress=None,
 ) -> ImportOutcome:
     """Read ``content`` and upsert its rows; refusals of the file raise ImportFileRefused."""
-    table = read_table(name=name, content=content)
+    # Counting the rows first would read the whole sheet once more; the limit is kept while reading.
+    table = read_table(name=name, content=content, estimate=False)
     columns = map_columns(table.headers)
     rows = (ImportRow(number, columns.values(cells)) for number, cells in table.rows())
     result = customer_bulk_upsert(

@@ -198,6 +198,9 @@ def reserve_customer_numbers(
         taken = set(
             Customer.objects.alive()
             .filter(organization=organization, customer_no__in=candidates)
+            # Without the default ordering by name, SQLite looks the candidates up by number
+            # instead of walking the organization's names.
+            .order_by()
             .values_list("customer_no", flat=True)
         )
         numbers += [candidate for candidate in candidates if candidate not in taken and candidate not in avoid]

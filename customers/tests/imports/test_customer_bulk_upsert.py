@@ -408,3 +408,46 @@ def test_a_customer_created_meanwhile_makes_the_import_a_conflict_not_a_duplicat
         upsert(organization, {"customer_no": "A1", "name": "From The File"})
 
     assert list(Customer.objects.values_list("name", flat=True)) == ["Created Meanwhile"]
+
+
+def test_an_opening_balance_added_by_an_update_is_booked_in_the_branch_and_currency_the_row_gives(organization):
+    westlands = branch_create(organization=organization, code="01", name="Westlands")
+    customer = customer_create(organization=organization, name="Moves Branch", tax_id="P051234567X")
+
+    result = upsert(organization, {"tax_id": "P051234567X", "branch": "01", "currency": "usd", "opening_balance": 75})
+
+    customer.refresh_from_db()
+    entry = Transaction.objects.get(customer=customer)
+    assert (result.updated, result.opening_balances) == (1, 1)
+    assert (customer.branch, customer.currency, customer.balance) == (westlands, "USD", Decimal("75.00"))
+    assert (entry.branch, entry.currency, entry.total_amount) == (westlands, "USD", Decimal("75.00"))
+    assert balances_recompute(organization=organization, fix=False) == []
+
+
+def test_batches_larger_than_one_statement_are_written_whole(organization):
+    sheet = [
+        {
+            "name": f"Wanjiku Stores {number}",
+            "tax_id": f"P{number:09d}X",
+            "phone": f"07{number:08d}",
+            "email": f"shop{number}@wanjiku.co.ke",
+            "opening_balance": number if number % 3 == 0 else None,
+        }
+        for number in range(1, 1002)
+    ]
+
+    # 600 rows a batch: more than one INSERT statement holds on SQLite.
+    result = upsert(organization, *sheet, batch_size=600)
+
+    assert (result.created, result.opening_balances, result.errors) == (1001, 333, [])
+    customers = Customer.objects.filter(organization=organization)
+    assert customers.count() == 1001
+    history = Customer.history.filter(organization=organization)
+    assert history.count() == 1001
+    assert set(history.values_list("history_type", "history_change_reason")) == {("+", "Import")}
+    assert Transaction.objects.filter(customer__organization=organization).count() == 333
+    assert balances_recompute(organization=organization, fix=False) == []
+    assert search_index_check(organization_id=organization.pk) == []
+    found = customer_quick_search(organization=organization, query="0700001001")
+    assert [customer.name for customer in found] == ["Wanjiku Stores 1001"]
+    assert upsert(organization, *sheet, batch_size=600).unchanged == 1001

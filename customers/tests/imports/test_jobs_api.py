@@ -171,19 +171,19 @@ def test_a_job_that_dies_midway_keeps_its_finished_batches_and_a_rerun_completes
     index_new = import_service._Writer._index_new
     calls = []
 
-    def dies_on_the_second_batch(rows):
+    def dies_on_the_second_batch(writer, rows):
         calls.append(len(rows))
         if len(calls) == 2:
             raise ConnectionError("worker lost its database")
-        index_new(rows)
+        index_new(writer, rows)
 
-    monkeypatch.setattr(import_service._Writer, "_index_new", staticmethod(dies_on_the_second_batch))
+    monkeypatch.setattr(import_service._Writer, "_index_new", dies_on_the_second_batch)
     crashed = queued_job(organization, content)
     import_customers(str(crashed.pk))
     crashed.refresh_from_db()
     saved_after_crash = Customer.objects.count()
 
-    monkeypatch.setattr(import_service._Writer, "_index_new", staticmethod(index_new))
+    monkeypatch.setattr(import_service._Writer, "_index_new", index_new)
     rerun = queued_job(organization, content)
     import_customers(str(rerun.pk))
     rerun.refresh_from_db()
