@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,15 @@ DATE_FORMAT = "yyyy-mm-dd"
 MAX_COLUMN_WIDTH = 60
 
 
+class CellKind(Enum):
+    """What a column holds, which decides how a spreadsheet shows it."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATETIME = "datetime"
+
+
 @dataclass(frozen=True)
 class Column:
     """One exported column: its header, the ``values_list`` path it reads and its width in characters."""
@@ -42,6 +52,7 @@ class Column:
     header: str
     field: str
     width: float = 16
+    kind: CellKind = CellKind.TEXT
     # Choice value -> label ("company" -> "Company").
     labels: Mapping[str, str] | None = None
     # A time shown as its day (in the organization's timezone).
@@ -116,6 +127,10 @@ class CsvFile:
 
     def append(self, values: Iterable[Any]) -> None:
         self._writer.writerow([csv_value(value) for value in values])
+
+    def extend_formatted(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Rows whose cells are already CSV text (``customers.exporting.database_cells``), or None."""
+        self._writer.writerows(rows)
 
     def to_bytes(self) -> bytes:
         return self._buffer.getvalue().encode("utf-8")

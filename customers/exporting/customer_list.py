@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Case, CharField, Expression, F, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -18,13 +19,15 @@ from .cells import (
     CSV_CONTENT_TYPE,
     PDF_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
+    CellKind,
     Column,
     CsvFile,
     ExportFile,
-    XlsxBook,
     display,
 )
+from .database_cells import AmongIds, FormulaNeutralized, LocalExcelSerial, LocalTimeText, MoneyText, XlsxRowXml
 from .pdf import column_percentages, document_context, render_pdf
+from .xlsx_stream import XlsxStream
 
 EXPORT_FORMATS = ("xlsx", "csv", "pdf")
 LIST_FILTERS = frozenset(CustomerFilterSet.base_filters)
@@ -49,12 +52,12 @@ CUSTOMER_LIST_COLUMNS: tuple[Column, ...] = (
     Column("Category", "category__name", 18),
     Column("Group", "group__name", 18),
     Column("Currency", "currency", 9),
-    Column("Credit limit", "credit_limit", 14),
-    Column("Balance", "balance", 14),
-    Column("Deposits", "deposit_amount", 14),
-    Column("Transactions", "total_transactions", 13),
-    Column("Last transaction", "last_transaction_at", 18),
-    Column("Created", "created_at", 18),
+    Column("Credit limit", "credit_limit", 14, CellKind.MONEY),
+    Column("Balance", "balance", 14, CellKind.MONEY),
+    Column("Deposits", "deposit_amount", 14, CellKind.MONEY),
+    Column("Transactions", "total_transactions", 13, CellKind.NUMBER),
+    Column("Last transaction", "last_transaction_at", 18, CellKind.DATETIME),
+    Column("Created", "created_at", 18, CellKind.DATETIME),
 )
 # What a landscape A4 page holds (widths are shares of the page); the spreadsheets carry every column.
 PDF_COLUMNS: tuple[Column, ...] = (
@@ -130,6 +133,63 @@ def customer_rows(
             on_batch(done)
 
 
+def database_cell(column: Column, *, zone: ZoneInfo, for_csv: bool) -> Expression:
+    """The SQL expression that gives ``column``'s value as the csv file, or an xlsx cell, holds it."""
+    field = F(column.field)
+    if column.labels:
+        whens = [When(**{column.field: value}, then=Value(label)) for value, label in column.labels.items()]
+        return Case(*whens, default=field, output_field=CharField())
+    if column.kind is CellKind.MONEY:
+        return MoneyText(field)
+    if column.kind is CellKind.DATETIME:
+        return LocalTimeText(field, zone=zone) if for_csv else LocalExcelSerial(field, zone=zone)
+    if column.kind is CellKind.TEXT and for_csv:
+        return FormulaNeutralized(field)
+    return field
+
+
+def csv_cells(columns: Sequence[Column], *, zone: ZoneInfo) -> dict[str, Expression]:
+    return {f"cell_{index}": database_cell(column, zone=zone, for_csv=True) for index, column in enumerate(columns)}
+
+
+def xlsx_row_cells(columns: Sequence[Column], *, zone: ZoneInfo) -> dict[str, Expression]:
+    # Choice labels are text; their raw values never reach the sheet.
+    kinds = [CellKind.TEXT if column.labels else column.kind for column in columns]
+    values = [database_cell(column, zone=zone, for_csv=False) for column in columns]
+    return {"row_xml": XlsxRowXml(list(zip(kinds, values, strict=True)))}
+
+
+def formatted_row_batches(
+    *,
+    customers: QuerySet[Customer],
+    cells: Mapping[str, Expression],
+    on_batch: Callable[[int], None] | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of ``customers``' rows in the list's order, made of ``cells`` that the database formats.
+
+    Like ``customer_rows``, the ordered ids are read first and then a batch of ids per query, but
+    Python receives finished text and numbers and does no per-cell work. This is what lets a
+    100,000-row export take seconds.
+    """
+    ids = list(dict.fromkeys(customers.values_list("pk", flat=True)))
+    if not ids:
+        return
+    formatted = Customer.objects.order_by().annotate(**cells).values_list("pk", *cells)
+    # Compiled once, with the ids as the query's last parameter; each batch then sends its own.
+    sql, params = formatted.filter(AmongIds(F("pk"), ids[:BATCH_SIZE])).query.sql_with_params()
+    shared_params = list(params[:-1])
+    done = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
+            cursor.execute(sql, [*shared_params, AmongIds.parameter(connection, batch)])
+            by_id = {row[0]: row[1:] for row in cursor.fetchall()}
+            yield [by_id[pk] for pk in batch if pk in by_id]
+            done += len(batch)
+            if on_batch is not None:
+                on_batch(done)
+
+
 def customer_list_export(
     *,
     organization: Organization,
@@ -142,21 +202,18 @@ def customer_list_export(
     zone = ZoneInfo(organization.timezone)
     stamp = timezone.now().astimezone(zone)
     filename = f"customers-{organization.slug}-{stamp:%Y%m%d-%H%M}.{format}"
-    if format == "xlsx":
-        book = XlsxBook()
-        sheet = book.sheet(
-            title="Customers",
-            headers=[column.header for column in CUSTOMER_LIST_COLUMNS],
-            widths=[column.width for column in CUSTOMER_LIST_COLUMNS],
-        )
-        for row in customer_rows(customers=customers, columns=CUSTOMER_LIST_COLUMNS, zone=zone, on_batch=on_progress):
-            sheet.append(row)
-        return ExportFile(book.to_bytes(), filename, XLSX_CONTENT_TYPE)
     if format == "csv":
         csv_file = CsvFile([column.header for column in CUSTOMER_LIST_COLUMNS])
-        for row in customer_rows(customers=customers, columns=CUSTOMER_LIST_COLUMNS, zone=zone, on_batch=on_progress):
-            csv_file.append(row)
+        cells = csv_cells(CUSTOMER_LIST_COLUMNS, zone=zone)
+        for batch in formatted_row_batches(customers=customers, cells=cells, on_batch=on_progress):
+            csv_file.extend_formatted(batch)
         return ExportFile(csv_file.to_bytes(), filename, CSV_CONTENT_TYPE)
+    if format == "xlsx":
+        sheet = XlsxStream(title="Customers", columns=CUSTOMER_LIST_COLUMNS)
+        cells = xlsx_row_cells(CUSTOMER_LIST_COLUMNS, zone=zone)
+        for batch in formatted_row_batches(customers=customers, cells=cells, on_batch=on_progress):
+            sheet.write_row_xml(row_xml for (row_xml,) in batch)
+        return ExportFile(sheet.to_bytes(), filename, XLSX_CONTENT_TYPE)
     if format == "pdf":
         rows = [
             [PdfCell(display(value), isinstance(value, Decimal | int)) for value in row]

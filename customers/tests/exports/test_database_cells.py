@@ -1,0 +1,115 @@
+"""Cells the database formats for long exports agree with the Python rules of ``cells`` on both databases."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import DateTimeField, DecimalField, F, TextField, Value
+
+from accounts.models import Organization
+from customers.exporting.cells import csv_text, csv_value, typed
+from customers.exporting.database_cells import (
+    AmongIds,
+    FormulaNeutralized,
+    LocalExcelSerial,
+    LocalTimeText,
+    MoneyText,
+    utc_offset_segments,
+)
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+# Zones without daylight saving time, with it (north and south), and with a half-hour shift.
+ZONES = ["Africa/Nairobi", "America/Bogota", "Europe/Copenhagen", "America/New_York", "Australia/Lord_Howe"]
+EXCEL_DAY_ZERO = datetime(1899, 12, 30)
+
+
+def instants_around_transitions(zone: ZoneInfo) -> list[datetime]:
+    """A second before, at and after each of the zone's changes since 2015, and seeded random times."""
+    moments = []
+    for start, _ in utc_offset_segments(zone.key):
+        change = datetime.strptime(start, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        if 2015 <= change.year <= 2030:
+            moments += [change - timedelta(seconds=1), change, change + timedelta(seconds=1)]
+    rng = random.Random(zone.key)
+    moments += [datetime(1975, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(2_000_000_000)) for _ in range(40)]
+    return moments
+
+
+def database_value(expression):
+    return Organization.objects.annotate(value=expression).values_list("value", flat=True)[:1].get()
+
+
+def stored_time(moment: datetime):
+    return Value(moment, output_field=DateTimeField())
+
+
+@pytest.mark.parametrize("zone_key", ZONES)
+def test_local_time_text_is_the_time_on_the_organizations_clock(organization, zone_key):
+    zone = ZoneInfo(zone_key)
+    for moment in instants_around_transitions(zone):
+        expected = csv_value(typed(moment, zone=zone))
+        assert database_value(LocalTimeText(stored_time(moment), zone=zone)) == expected, moment
+
+
+@pytest.mark.parametrize("zone_key", ZONES)
+def test_local_excel_serial_is_the_local_time_in_days_since_excels_day_zero(organization, zone_key):
+    zone = ZoneInfo(zone_key)
+    for moment in instants_around_transitions(zone):
+        local = typed(moment, zone=zone)
+        expected = (local - EXCEL_DAY_ZERO) / timedelta(days=1)
+        # Within a millisecond: what a spreadsheet shows is to the second.
+        assert database_value(LocalExcelSerial(stored_time(moment), zone=zone)) == pytest.approx(expected, abs=1e-8)
+
+
+def test_a_zone_without_daylight_saving_time_has_one_offset():
+    assert utc_offset_segments("Africa/Nairobi") == (("1970-01-01 00:00:00", 180),)
+
+
+def test_the_offset_segments_follow_the_zone_at_every_change():
+    segments = utc_offset_segments("Europe/Copenhagen")
+    zone = ZoneInfo("Europe/Copenhagen")
+    starts = [datetime.strptime(start, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) for start, _ in segments]
+    assert starts == sorted(starts)
+    for (start, offset), moment in zip(segments[1:], starts[1:], strict=True):
+        assert moment.astimezone(zone).utcoffset() == timedelta(minutes=offset), start
+        assert (moment - timedelta(seconds=1)).astimezone(zone).utcoffset() != timedelta(minutes=offset), start
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("0"), "0.00"),
+        (Decimal("1500.5"), "1500.50"),
+        (Decimal("-250"), "-250.00"),
+        (Decimal("1234567.89"), "1234567.89"),
+        (Decimal("-0.01"), "-0.01"),
+        (None, None),
+    ],
+)
+def test_money_text_has_two_decimals_and_keeps_null(organization, amount, text):
+    expression = MoneyText(Value(amount, output_field=DecimalField(max_digits=18, decimal_places=2)))
+    assert database_value(expression) == text
+    if amount is not None:
+        assert text == csv_value(amount)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+254712345678", "-2 Road", "@SUM(A1)", "\tTab", "\rReturn", "Plain", "a=b", "", "Ünïcode", "🚀 Rocket"],
+)
+def test_formula_neutralized_follows_the_csv_rule(organization, text):
+    assert database_value(FormulaNeutralized(Value(text, output_field=TextField()))) == csv_text(text)
+
+
+def test_among_ids_keeps_exactly_the_given_ids(organization):
+    customers = [CustomerFactory(organization=organization) for _ in range(5)]
+    chosen = [customers[3].pk, customers[0].pk, customers[0].pk]
+
+    found = customers[0].__class__.objects.filter(AmongIds(F("pk"), chosen)).values_list("pk", flat=True)
+
+    assert sorted(found) == sorted({customers[0].pk, customers[3].pk})
+    assert not customers[0].__class__.objects.filter(AmongIds(F("pk"), [])).exists()
