@@ -12,7 +12,7 @@ from accounts import services
 from accounts.forms import ApiKeyCreateForm, BranchCreateForm, BranchEditForm
 from accounts.models import Branch, Role
 from accounts.selectors import api_key_get, api_key_list, branch_get, branch_list
-from core.web import HANDLED_ERRORS, apply_errors, organization_required
+from core.web import HANDLED_ERRORS, apply_errors, htmx_or_redirect, organization_required, panel_or_page
 
 BRANCHES_PANEL = "settings/partials/branches_panel.html"
 
@@ -26,23 +26,18 @@ def _branches_context(request: HttpRequest, *, form=None, editing=None) -> dict:
 
 
 def _branches_answer(request: HttpRequest, context: dict, *, heading: str) -> HttpResponse:
-    """The panel for htmx; without JavaScript the same panel on a page of its own."""
-    if request.htmx:
-        return render(request, BRANCHES_PANEL, context)
-    page = {
-        "panel_template": BRANCHES_PANEL,
-        "heading": heading,
-        "parent_title": "Branches",
-        "parent_url": reverse("branches"),
-    }
-    return render(request, "settings/panel_page.html", {**context, **page})
+    return panel_or_page(
+        request,
+        panel=BRANCHES_PANEL,
+        context=context,
+        heading=heading,
+        parent_title="Branches",
+        parent_url=reverse("branches"),
+    )
 
 
 def _branches_done(request: HttpRequest) -> HttpResponse:
-    """After a change: the refreshed panel for htmx, the page again without JavaScript."""
-    if request.htmx:
-        return render(request, BRANCHES_PANEL, _branches_context(request))
-    return redirect("branches")
+    return htmx_or_redirect(request, part=BRANCHES_PANEL, context=_branches_context(request), to=reverse("branches"))
 
 
 @organization_required

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Membership, Role
@@ -117,3 +117,20 @@ def apply_errors(*, error: Exception, form: forms.BaseForm | None = None, reques
 
 
 HANDLED_ERRORS = (DomainError, ValidationError)
+
+
+def htmx_or_redirect(request: HttpRequest, *, part: str, context: dict, to: str) -> HttpResponse:
+    """After an inline change: the refreshed part for htmx, a redirect back to the page without JavaScript."""
+    if request.htmx:
+        return render(request, part, context)
+    return redirect(to)
+
+
+def panel_or_page(
+    request: HttpRequest, *, panel: str, context: dict, heading: str, parent_title: str, parent_url: str
+) -> HttpResponse:
+    """An inline panel (a form, a confirmation) for htmx; without JavaScript the same panel on a page of its own."""
+    if request.htmx:
+        return render(request, panel, context)
+    page = {"panel_template": panel, "heading": heading, "parent_title": parent_title, "parent_url": parent_url}
+    return render(request, "settings/panel_page.html", {**context, **page})

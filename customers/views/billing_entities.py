@@ -9,12 +9,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from billing import services
 from billing.selectors import billing_entity_get, billing_entity_list
-from core.web import HANDLED_ERRORS, apply_errors, organization_required
+from core.web import HANDLED_ERRORS, apply_errors, htmx_or_redirect, organization_required
 from customers.forms import BillingEntityForm
 from customers.models import Customer
 from customers.selectors import customer_get
-
-from .rendering import htmx_or_redirect
 
 PANEL = "customers/partials/billing_panel.html"
 

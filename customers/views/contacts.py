@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from core.web import HANDLED_ERRORS, apply_errors, organization_required
+from core.web import HANDLED_ERRORS, apply_errors, htmx_or_redirect, organization_required
 from customers import services
 from customers.forms import ContactEmailForm, ContactPhoneForm
 from customers.models import Customer
@@ -26,8 +26,6 @@ from customers.selectors import (
     contact_phone_list,
     customer_get,
 )
-
-from .rendering import htmx_or_redirect
 
 PANEL = "customers/partials/contacts_panel.html"
 

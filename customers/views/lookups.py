@@ -16,13 +16,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from billing.models import PaymentTerms
-from core.web import HANDLED_ERRORS, apply_errors, organization_required
+from core.web import HANDLED_ERRORS, apply_errors, htmx_or_redirect, organization_required, panel_or_page
 from customers import services
 from customers.forms import LookupForm, PaymentTermsForm
 from customers.models import Category, ContactOrigin, CustomerGroup, FinanceCode, LookupBase
 from customers.selectors import lookup_get, lookup_list
-
-from .rendering import htmx_or_redirect
 
 SECTION = "settings/partials/lookup_section.html"
 
@@ -94,16 +92,14 @@ def _section_context(request: HttpRequest, *, kind: LookupKind, form=None, editi
 
 
 def _answer(request: HttpRequest, context: dict, *, heading: str) -> HttpResponse:
-    """The section for htmx; without JavaScript the same section on a page of its own."""
-    if request.htmx:
-        return render(request, SECTION, context)
-    page = {
-        "panel_template": SECTION,
-        "heading": heading,
-        "parent_title": "Categories & lists",
-        "parent_url": reverse("lookups"),
-    }
-    return render(request, "settings/panel_page.html", {**context, **page})
+    return panel_or_page(
+        request,
+        panel=SECTION,
+        context=context,
+        heading=heading,
+        parent_title="Categories & lists",
+        parent_url=reverse("lookups"),
+    )
 
 
 def _done(request: HttpRequest, *, kind: LookupKind) -> HttpResponse:

@@ -16,12 +16,3 @@ def render_page_or_part(
     target = request.htmx.target if request.htmx else None
     template = parts.get(target, page) if target else page
     return render(request, template, context, status=status)
-
-
-def htmx_or_redirect(request: HttpRequest, *, part: str, context: dict, to: str) -> HttpResponse:
-    """After an inline change: the refreshed part for htmx, a redirect back to the page without JavaScript."""
-    from django.shortcuts import redirect
-
-    if request.htmx:
-        return render(request, part, context)
-    return redirect(to)
