@@ -11,7 +11,7 @@ benchmark data only. It keeps the data as correct as service-written data by con
   for their country, phones are valid E.164, emails are lower-case (the tests check all of it);
 - the balances on each customer are computed from the same generated ledger rows that are written,
   so ``transactions.services.balances_recompute(fix=False)`` finds no drift;
-- the search index rows come from ``customers.search._document_and_keys``, the function the
+- the search index rows come from ``customers.search.document_and_keys``, the function the
   services' ``search_index_refresh`` uses, so ``search_index_check`` finds no drift either (on
   SQLite the FTS5 trigram table follows the documents through its triggers, as for any write).
 
@@ -64,7 +64,7 @@ from .models import (
     CustomerSearchKey,
     FinanceCode,
 )
-from .search import _document_and_keys, normalize_text
+from .search import CUSTOMER_FIELDS, IndexedCustomer, document_and_keys, normalize_text
 from .services import lookup_create
 from .validators import CVR_WEIGHTS, nit_check_digit
 
@@ -1049,11 +1049,19 @@ def _generate_customer(
     out.customers.append(tuple(customer))
     out.entities.extend(tuple(entity) for entity in entities)
 
-    document, keys = _document_and_keys(customer, contact_emails, contact_phones, entities, references)
-    out.documents.append(
-        (document.customer_id, document.organization_id, document.branch_id, document.name_key, document.text)
+    document, keys = document_and_keys(
+        IndexedCustomer(
+            *(getattr(customer, name) for name in CUSTOMER_FIELDS),
+            contact_emails=contact_emails,
+            contact_phones=contact_phones,
+            entity_names=[entity.legal_name for entity in entities],
+            entity_tax_ids=[entity.tax_id for entity in entities],
+            entity_emails=[entity.billing_email for entity in entities],
+            references=references,
+        )
     )
-    out.keys.extend((key.organization_id, key.customer_id, int(key.kind), key.value) for key in keys)
+    out.documents.append(document)
+    out.keys.extend(keys)
 
 
 # --- writing -------------------------------------------------------------------------------------

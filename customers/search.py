@@ -10,7 +10,7 @@ transaction, so a change is findable as soon as it commits. The index has two pa
 import contextlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from .models import Customer, CustomerSearchDocument, CustomerSearchKey, SearchKeyKind
-from .validators import compact
+from .validators import compact, e164_national_number
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 8
@@ -35,15 +35,36 @@ RANK_NAME_CONTAINS = 2
 RANK_OTHER = 3
 
 
-def normalize_text(value: str) -> str:
-    """Lower-case, accents removed, whitespace collapsed: 'José  MUÑOZ' -> 'jose munoz'."""
-    folded = unicodedata.normalize("NFKD", (value or "").casefold().translate(FOLDED_LETTERS))
+def _fold(char: str) -> str:
+    """One character lower-cased, without accents, as normalize_text folds it."""
+    decomposed = unicodedata.normalize("NFKD", char.casefold().translate(FOLDED_LETTERS))
     # Accents go, and so do invisible format characters (zero-width spaces, direction marks) that
     # text pasted from other programs carries.
-    stripped = "".join(
-        char for char in folded if not unicodedata.combining(char) and unicodedata.category(char) != "Cf"
+    return "".join(
+        part for part in decomposed if not unicodedata.combining(part) and unicodedata.category(part) != "Cf"
     )
-    return " ".join(stripped.split())
+
+
+# Code point -> folded text, for every character met so far (ASCII capitals from the start).
+_FOLDED: dict[int, str] = {code: chr(code).lower() for code in range(ord("A"), ord("Z") + 1)}
+_KNOWN: set[str] = {chr(code) for code in range(128)}
+
+
+def normalize_text(value: str) -> str:
+    """Lower-case, accents removed, whitespace collapsed: 'José  MUÑOZ' -> 'jose munoz'.
+
+    Case folding, the letters table, the decomposition and the removal of combining marks and
+    format characters each work on one character at a time (the canonical reordering NFKD does
+    only moves combining marks, which are all removed), so each character is folded once, kept in
+    a table, and a text is translated through it; ASCII text takes a shorter path.
+    """
+    value = value or ""
+    if value.isascii():
+        return " ".join(value.lower().split())
+    for char in set(value).difference(_KNOWN):
+        _FOLDED[ord(char)] = _fold(char)
+        _KNOWN.add(char)
+    return " ".join(value.translate(_FOLDED).split())
 
 
 def phone_keys(e164: str) -> set[str]:
@@ -51,49 +72,134 @@ def phone_keys(e164: str) -> set[str]:
     if not e164:
         return set()
     digits = e164.lstrip("+")
+    national = e164_national_number(e164)
+    if national is not None:
+        return {digits, national}
     keys = {digits}
     with contextlib.suppress(phonenumbers.NumberParseException):
         keys.add(str(phonenumbers.parse(e164, None).national_number))
     return keys
 
 
+# What validators.compact removes from ASCII text: whitespace (as str.isspace has it), dots, slashes.
+_COMPACTED_AWAY = str.maketrans(dict.fromkeys([*(chr(code) for code in range(128) if chr(code).isspace()), ".", "/"]))
+
+
+def _compact(value: str) -> str:
+    """validators.compact, without a regular expression for ASCII text."""
+    return value.translate(_COMPACTED_AWAY).upper() if value.isascii() else compact(value)
+
+
 # ---------------------------------------------------------------------------------------------
 # The index
 
+DOCUMENT_COLUMNS = ("customer_id", "organization_id", "branch_id", "name_key", "text")
+KEY_COLUMNS = ("organization_id", "customer_id", "kind", "value")
+MAX_KEY_LENGTH = 255
+MAX_NAME_KEY_LENGTH = 255
+# The customer's own fields an index row comes from, in IndexedCustomer's order.
+CUSTOMER_FIELDS = (
+    "id",
+    "organization_id",
+    "branch_id",
+    "customer_no",
+    "name",
+    "legal_name",
+    "alias",
+    "tax_id",
+    "vat_number",
+    "phone",
+    "contact_phone",
+    "email",
+    "invoice_email",
+)
 
-def _document_and_keys(customer: Customer, emails, phones, entities, references):
-    names = [customer.name, customer.legal_name, customer.alias]
-    names += [entity.legal_name for entity in entities]
-    all_emails = {customer.email, customer.invoice_email, *emails, *(entity.billing_email for entity in entities)}
+
+@dataclass(frozen=True)
+class IndexedCustomer:
+    """What a customer is found by: its own fields and those of its contacts, entities and ledger."""
+
+    id: int
+    organization_id: int
+    branch_id: int
+    customer_no: str
+    name: str
+    legal_name: str = ""
+    alias: str = ""
+    tax_id: str = ""
+    vat_number: str = ""
+    phone: str = ""
+    contact_phone: str = ""
+    email: str = ""
+    invoice_email: str = ""
+    contact_emails: Sequence[str] = ()
+    contact_phones: Sequence[str] = ()
+    entity_names: Sequence[str] = ()  # billing entities' legal names
+    entity_tax_ids: Sequence[str] = ()
+    entity_emails: Sequence[str] = ()
+    references: Sequence[str] = ()
+
+
+def document_and_keys(customer: IndexedCustomer) -> tuple[tuple, list[tuple]]:
+    """The CustomerSearchDocument row (DOCUMENT_COLUMNS) and CustomerSearchKey rows (KEY_COLUMNS) of ``customer``.
+
+    Plain tuples, so that an import of many customers builds them without model instances.
+    """
+    name = normalize_text(customer.name)
+    all_emails = {customer.email, customer.invoice_email, *customer.contact_emails, *customer.entity_emails}
     all_emails.discard("")
-    text = " | ".join(normalize_text(part) for part in [*names, *sorted(all_emails)] if part)
-    document = CustomerSearchDocument(
-        customer_id=customer.pk,
-        organization_id=customer.organization_id,
-        branch_id=customer.branch_id,
-        name_key=normalize_text(customer.name)[:255],
-        text=text,
+    parts = [name] if customer.name else []
+    parts += [
+        normalize_text(part)
+        for part in [customer.legal_name, customer.alias, *customer.entity_names, *sorted(all_emails)]
+        if part
+    ]
+    document = (
+        customer.id,
+        customer.organization_id,
+        customer.branch_id,
+        name[:MAX_NAME_KEY_LENGTH],
+        " | ".join(parts),
     )
     keys: set[tuple[int, str]] = {(SearchKeyKind.CUSTOMER_NO, customer.customer_no.lower())}
-    for tax_id in {customer.tax_id, customer.vat_number, *(entity.tax_id for entity in entities)}:
+    for tax_id in {customer.tax_id, customer.vat_number, *customer.entity_tax_ids}:
         if tax_id:
-            keys.add((SearchKeyKind.TAX_ID, compact(tax_id).lower()))
-    for number in {customer.phone, customer.contact_phone, *phones}:
+            keys.add((SearchKeyKind.TAX_ID, _compact(tax_id).lower()))
+    for number in {customer.phone, customer.contact_phone, *customer.contact_phones}:
         keys.update((SearchKeyKind.PHONE, key) for key in phone_keys(number))
     keys.update((SearchKeyKind.EMAIL, email.lower()) for email in all_emails)
-    keys.update((SearchKeyKind.REFERENCE, reference.lower()[:255]) for reference in references if reference)
-    rows = [
-        CustomerSearchKey(
-            organization_id=customer.organization_id, customer_id=customer.pk, kind=kind, value=value[:255]
-        )
-        for kind, value in keys
-        if value
-    ]
+    keys.update(
+        (SearchKeyKind.REFERENCE, reference.lower()[:MAX_KEY_LENGTH]) for reference in customer.references if reference
+    )
+    rows = [(customer.organization_id, customer.id, int(kind), value[:MAX_KEY_LENGTH]) for kind, value in keys if value]
     return document, rows
 
 
+def index_rows(customers: Iterable[IndexedCustomer]) -> tuple[list[tuple], list[tuple]]:
+    """The document rows and key rows of ``customers``."""
+    documents: list[tuple] = []
+    keys: list[tuple] = []
+    for customer in customers:
+        document, rows = document_and_keys(customer)
+        documents.append(document)
+        keys.extend(rows)
+    return documents, keys
+
+
+def index_rows_insert(documents: list[tuple], keys: list[tuple]) -> None:
+    """Write rows of index_rows, in the caller's transaction."""
+    from .services.bulk import insert_rows
+
+    insert_rows(CustomerSearchDocument, DOCUMENT_COLUMNS, documents, adapted=True)
+    insert_rows(CustomerSearchKey, KEY_COLUMNS, keys, adapted=True)
+
+
 def search_index_refresh(*, customer_ids: Iterable[int]) -> None:
-    """Rebuild the index rows of these customers from their current data (deleted ones leave it)."""
+    """Rebuild the index rows of these customers from their current data (deleted ones leave it).
+
+    The customers, their contacts, billing entities and ledger references are read as plain
+    values, a handful of queries however many customers there are.
+    """
     from billing.models import BillingEntity
     from transactions.models import Transaction
 
@@ -104,31 +210,42 @@ def search_index_refresh(*, customer_ids: Iterable[int]) -> None:
         return
     CustomerSearchKey.objects.filter(customer_id__in=ids).delete()
     CustomerSearchDocument.objects.filter(customer_id__in=ids).delete()
-    customers = list(Customer.objects.filter(pk__in=ids, deleted_at__isnull=True))
+    customers = list(
+        Customer.objects.filter(pk__in=ids, deleted_at__isnull=True).order_by().values_list(*CUSTOMER_FIELDS)
+    )
     if not customers:
         return
-    alive = [customer.pk for customer in customers]
-    emails = _grouped(ContactEmail.objects.filter(customer_id__in=alive).values_list("customer_id", "email"))
-    phones = _grouped(ContactPhone.objects.filter(customer_id__in=alive).values_list("customer_id", "number"))
-    references = _grouped(
-        Transaction.objects.filter(customer_id__in=alive).exclude(reference="").values_list("customer_id", "reference")
+    alive = [values[0] for values in customers]
+    emails = _grouped(ContactEmail.objects.filter(customer_id__in=alive).order_by().values_list("customer_id", "email"))
+    phones = _grouped(
+        ContactPhone.objects.filter(customer_id__in=alive).order_by().values_list("customer_id", "number")
     )
-    entities: dict[int, list[BillingEntity]] = {}
-    for entity in BillingEntity.objects.filter(customer_id__in=alive):
-        entities.setdefault(entity.customer_id, []).append(entity)
-    documents, keys = [], []
-    for customer in customers:
-        document, rows = _document_and_keys(
-            customer,
-            emails.get(customer.pk, []),
-            phones.get(customer.pk, []),
-            entities.get(customer.pk, []),
-            references.get(customer.pk, []),
+    references = _grouped(
+        Transaction.objects.filter(customer_id__in=alive)
+        .exclude(reference="")
+        .order_by()
+        .values_list("customer_id", "reference")
+    )
+    entities: dict[int, list[tuple[str, str, str]]] = {}
+    for customer_id, *entity in (
+        BillingEntity.objects.filter(customer_id__in=alive)
+        .order_by()
+        .values_list("customer_id", "legal_name", "tax_id", "billing_email")
+    ):
+        entities.setdefault(customer_id, []).append(entity)
+    documents, keys = index_rows(
+        IndexedCustomer(
+            *values,
+            contact_emails=emails.get(values[0], ()),
+            contact_phones=phones.get(values[0], ()),
+            entity_names=[name for name, _, _ in entities.get(values[0], ())],
+            entity_tax_ids=[tax_id for _, tax_id, _ in entities.get(values[0], ())],
+            entity_emails=[email for _, _, email in entities.get(values[0], ())],
+            references=references.get(values[0], ()),
         )
-        documents.append(document)
-        keys.extend(rows)
-    CustomerSearchDocument.objects.bulk_create(documents)
-    CustomerSearchKey.objects.bulk_create(keys, batch_size=2000)
+        for values in customers
+    )
+    index_rows_insert(documents, keys)
 
 
 def search_reference_add(*, customer: Customer, reference: str) -> None:

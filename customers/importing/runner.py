@@ -16,6 +16,7 @@ from core.tasks import TRANSIENT_ERRORS, enqueue
 
 from ..jobs import job_fail, job_mark_running, job_progress, job_succeed
 from ..models import Category, ImportJob, JobStatus
+from ..services.bulk import bulk_write_cache
 from ..services.imports import ImportMode, ImportResult, ImportRow, customer_bulk_upsert
 from .columns import ColumnMap, map_columns
 from .files import ImportFileRefused, read_table
@@ -112,16 +113,17 @@ def import_run(
     table = read_table(name=name, content=content, estimate=False)
     columns = map_columns(table.headers)
     rows = (ImportRow(number, columns.values(cells)) for number, cells in table.rows())
-    result = customer_bulk_upsert(
-        organization=organization,
-        actor=actor,
-        rows=rows,
-        defaults={"branch": options.branch, "category": options.category},
-        mode=options.mode,
-        dry_run=options.dry_run,
-        description=f"Opening balance (import of {name})"[:500],
-        progress=progress,
-    )
+    with bulk_write_cache():
+        result = customer_bulk_upsert(
+            organization=organization,
+            actor=actor,
+            rows=rows,
+            defaults={"branch": options.branch, "category": options.category},
+            mode=options.mode,
+            dry_run=options.dry_run,
+            description=f"Opening balance (import of {name})"[:500],
+            progress=progress,
+        )
     return _report(result, columns)
 
 

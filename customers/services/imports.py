@@ -41,15 +41,6 @@ from accounts.models import HEAD_OFFICE_CODE, ApiKey, Branch, Organization
 from core.exceptions import Conflict
 from core.history import request_context
 
-from ..importing.search_bulk import (
-    CUSTOMER_FIELDS,
-    DOCUMENT_COLUMNS,
-    KEY_COLUMNS,
-    IndexedCustomer,
-    index_refresh,
-    index_rows,
-    normalize_text,
-)
 from ..models import (
     ZERO,
     Category,
@@ -63,6 +54,15 @@ from ..models import (
     FinanceCode,
     LookupBase,
     VatZone,
+)
+from ..search import (
+    CUSTOMER_FIELDS,
+    DOCUMENT_COLUMNS,
+    KEY_COLUMNS,
+    IndexedCustomer,
+    index_rows,
+    normalize_text,
+    search_index_refresh,
 )
 from ..validators import is_valid_email
 from .bulk import column_adapters, insert_rows, reserve_ids, update_rows
@@ -1075,7 +1075,7 @@ class _Writer:
             ),
         )
         self._index_new(new_rows)
-        index_refresh(customer_ids=[customer.pk for customer in updated])
+        search_index_refresh(customer_ids=[customer.pk for customer in updated])
         result.opening_balances += len(entries)
 
     def _raise_balances(self, raised: list[tuple[int, int, str, Decimal]]) -> None:
