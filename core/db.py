@@ -1,6 +1,9 @@
 """Database upkeep the ORM does not do by itself."""
 
-from django.db import connection
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from django.db import connection, transaction
 
 # SQLite's ANALYZE looks at this many rows per index: enough for the planner, quick at any size.
 SQLITE_ANALYSIS_LIMIT = 1000
@@ -19,3 +22,77 @@ def planner_statistics_refresh() -> None:
             cursor.execute("ANALYZE")
         elif connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
+
+
+# Memory PostgreSQL may use to sort while it builds an index again after a bulk load.
+INDEX_BUILD_MEMORY = "512MB"
+
+
+@contextlib.contextmanager
+def secondary_indexes_deferred(tables: Sequence[str]) -> Iterator[None]:
+    """Drop the non-unique indexes of ``tables`` for a bulk load, and build them again after it.
+
+    Keeping a dozen indexes up to date row by row costs more than the rows themselves once the
+    indexes outgrow the cache; building each index once, from sorted data, costs a fraction. Unique
+    indexes and primary keys stay, so every constraint is checked as the rows arrive. The dropped
+    definitions are kept in ``DeferredIndex`` in the same transaction as the drop: a load that is
+    killed leaves them there, and the next one (or ``deferred_indexes_restore``) builds them first.
+    """
+    from .models import DeferredIndex
+
+    deferred_indexes_restore()
+    definitions = _secondary_index_definitions(tables)
+    with transaction.atomic(), connection.cursor() as cursor:
+        DeferredIndex.objects.bulk_create(
+            DeferredIndex(name=name, table=table, definition=definition) for name, table, definition in definitions
+        )
+        for name, _, _ in definitions:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        deferred_indexes_restore()
+
+
+def deferred_indexes_restore() -> int:
+    """Build every index a bulk load dropped and has not built again yet; how many there were."""
+    from .models import DeferredIndex
+
+    deferred = list(DeferredIndex.objects.order_by("pk"))
+    if not deferred:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        for index in deferred:
+            cursor.execute(index.definition)
+        DeferredIndex.objects.filter(pk__in=[index.pk for index in deferred]).delete()
+    return len(deferred)
+
+
+def _secondary_index_definitions(tables: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(name, table, CREATE INDEX statement) of each non-unique index of ``tables``."""
+    definitions = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                """
+                SELECT index_class.relname, table_class.relname, pg_get_indexdef(pg_index.indexrelid)
+                FROM pg_index
+                JOIN pg_class index_class ON index_class.oid = pg_index.indexrelid
+                JOIN pg_class table_class ON table_class.oid = pg_index.indrelid
+                WHERE table_class.relname = ANY(%s) AND table_class.relnamespace = current_schema()::regnamespace
+                  AND NOT pg_index.indisunique AND NOT pg_index.indisprimary
+                ORDER BY table_class.relname, index_class.relname
+                """,
+                [list(tables)],
+            )
+            return [tuple(row) for row in cursor.fetchall()]
+        for table in tables:
+            # origin "c": made by CREATE INDEX (not by a UNIQUE or PRIMARY KEY clause of the table).
+            cursor.execute(f"PRAGMA index_list({connection.ops.quote_name(table)})")
+            names = sorted(row[1] for row in cursor.fetchall() if not row[2] and row[3] == "c")
+            for name in names:
+                cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+                definitions.append((name, table, cursor.fetchone()[0]))
+    return definitions

@@ -67,3 +67,19 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.get_status_display()})"
+
+
+class DeferredIndex(models.Model):
+    """An index a bulk load dropped, with the statement that builds it again (see ``core.db``).
+
+    A row lives only while the load runs: a load that was killed leaves its rows behind, and the
+    next bulk load builds those indexes first.
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    table = models.CharField(max_length=200)
+    definition = models.TextField()
+    dropped_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.name}"

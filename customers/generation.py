@@ -50,7 +50,7 @@ from django.db.models import QuerySet
 from accounts.models import HEAD_OFFICE_CODE, Branch, Organization
 from accounts.services import branch_create, organization_create
 from billing.models import BillingEntity, PaymentTerms, PaymentTermsType
-from core.db import planner_statistics_refresh
+from core.db import planner_statistics_refresh, secondary_indexes_deferred
 from transactions.models import Transaction
 
 from .models import (
@@ -1268,6 +1268,10 @@ FTS_INSERT_TRIGGER = "customers_search_fts_insert"
 # the trigram table ~25 µs per document in it. Rebuilding wins once a run adds a third as many
 # documents as there are; at half, it wins with a margin.
 FTS_REBUILD_SHARE = 0.5
+# Loads of at least this many customers, making at least this share of the table, drop the
+# tables' non-unique indexes and build them once at the end (core.db.secondary_indexes_deferred).
+INDEX_DEFERRAL_MIN_CUSTOMERS = 10_000
+INDEX_DEFERRAL_SHARE = 0.5
 
 
 @contextlib.contextmanager
@@ -1334,6 +1338,20 @@ def _sqlite_fts_deferred(*, new_documents: int) -> Iterator[None]:
         _fts_restore()
 
 
+def _indexes_deferred(*, new_customers: int):
+    """For a load that at least doubles the customers, the tables' indexes built once at the end.
+
+    Inside a caller's transaction (tests) nothing is dropped; neither is anything for a small load
+    into a large table, where building the indexes again would cost more than it saves.
+    """
+    if connection.in_atomic_block or new_customers < INDEX_DEFERRAL_MIN_CUSTOMERS:
+        return contextlib.nullcontext()
+    existing = Customer.objects.count()
+    if new_customers < (existing + new_customers) * INDEX_DEFERRAL_SHARE:
+        return contextlib.nullcontext()
+    return secondary_indexes_deferred([model._meta.db_table for model, _, _ in TABLES])
+
+
 # Rows are generated and handed over in chunks of at most this many customers, so memory stays
 # bounded whatever the batch (transaction) size.
 CHUNK = 5000
@@ -1357,7 +1375,8 @@ def default_workers() -> int:
     through its own connection, and the server's backends do the index work.
     """
     cores = os.cpu_count() or 1
-    return min(4, cores if connection.vendor == "postgresql" else max(0, cores - 1))
+    # On PostgreSQL one more than the cores: while a worker waits for its COPY, another generates.
+    return min(4, cores + 1 if connection.vendor == "postgresql" else max(0, cores - 1))
 
 
 def _in_pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
@@ -1514,11 +1533,12 @@ def customers_generate(
     else:
         batches = _batches_written_here(context, count=count, batch_size=batch_size, workers=workers)
     done = rows = 0
-    for batch_customers, batch_rows in batches:
-        done += batch_customers
-        rows += batch_rows
-        if progress is not None:
-            progress(done, rows, time.monotonic() - started)
+    with _indexes_deferred(new_customers=count):
+        for batch_customers, batch_rows in batches:
+            done += batch_customers
+            rows += batch_rows
+            if progress is not None:
+                progress(done, rows, time.monotonic() - started)
     if not connection.in_atomic_block:
         planner_statistics_refresh()
     return GenerationResult(

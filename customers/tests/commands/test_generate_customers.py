@@ -12,6 +12,7 @@ from django.db import connection
 from accounts.models import Branch, Organization
 from billing.models import BillingEntity
 from billing.services import billing_entity_create
+from core.models import DeferredIndex
 from customers.generation import _may_skip_foreign_key_triggers
 from customers.models import (
     Category,
@@ -412,3 +413,36 @@ def test_a_committed_run_leaves_planner_statistics_for_the_search_tables():
                 "WHERE relname = 'customers_customersearchdocument' AND last_analyze IS NOT NULL"
             )
         assert cursor.fetchone()[0] > 0
+
+
+def secondary_indexes() -> dict[str, list[str]]:
+    """Table -> the columns of each non-unique index, over the tables a run writes."""
+    from customers.generation import TABLES
+
+    found = {}
+    with connection.cursor() as cursor:
+        for model, _, _ in TABLES:
+            table = model._meta.db_table
+            constraints = connection.introspection.get_constraints(cursor, table)
+            found[table] = sorted(
+                ",".join(details["columns"])
+                for details in constraints.values()
+                if details["index"] and not details["unique"]
+            )
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_load_builds_every_index_again_and_leaves_the_data_findable(monkeypatch):
+    monkeypatch.setattr("customers.generation.INDEX_DEFERRAL_MIN_CUSTOMERS", 10)
+    before = secondary_indexes()
+
+    generate("--seed", "7", org="deferred", count=40)
+
+    assert secondary_indexes() == before
+    assert not DeferredIndex.objects.exists()
+    organization = Organization.objects.get(slug="deferred")
+    assert balances_recompute(organization=organization, fix=False) == []
+    assert search_index_check(organization_id=organization.pk) == []
+    generated_customer = Customer.objects.filter(organization=organization, customer_no="GEN0000007").get()
+    assert generated_customer in customer_quick_search(organization=organization, query=generated_customer.customer_no)
