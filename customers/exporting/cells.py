@@ -120,9 +120,10 @@ class CsvFile:
     """A CSV in UTF-8 with a byte-order mark, so Excel opens accents and currency signs right."""
 
     def __init__(self, headers: Sequence[str]):
-        self._buffer = io.StringIO()
-        self._buffer.write("\ufeff")
-        self._writer = csv.writer(self._buffer)
+        # Encoded as it is written: a text buffer of a long export would take four bytes a character.
+        self._buffer = io.BytesIO()
+        self._text = io.TextIOWrapper(self._buffer, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text)
         self._writer.writerow([csv_text(header) for header in headers])
 
     def append(self, values: Iterable[Any]) -> None:
@@ -133,7 +134,8 @@ class CsvFile:
         self._writer.writerows(rows)
 
     def to_bytes(self) -> bytes:
-        return self._buffer.getvalue().encode("utf-8")
+        self._text.flush()
+        return self._buffer.getvalue()
 
 
 class XlsxSheet:
