@@ -62,6 +62,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         401: "Missing, invalid or revoked API key.",
         403: "The key's scope or the user's role does not allow this.",
         404: "Not found (also for another organization's objects).",
+        405: "The method is not allowed on this path; a path segment that names another resource (an id of "
+        "`search` or `summary`, say) reaches that resource, which may not take the method.",
         409: "Conflicts with existing data (e.g. duplicate customer_no in the branch), or a request with the "
         "same Idempotency-Key is still running.",
         412: "If-Match named a version that is no longer the current one: fetch the record again.",
@@ -73,8 +75,8 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorEnvelope, description=descriptions[code]) for code in codes}
 
 
-READ_ERRORS = (401, 403, 404, 429)
-WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 429)
+READ_ERRORS = (401, 403, 404, 405, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 405, 413, 415, 429)
 
 VALIDATION_EXAMPLE = OpenApiExample(
     "Validation failed",
