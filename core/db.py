@@ -14,14 +14,16 @@ def planner_statistics_refresh() -> None:
 
     Without them SQLite assumes that an equality on an indexed column selects a handful of rows,
     and may walk an organization's whole index where a few primary-key lookups would do.
-    PostgreSQL's autovacuum gets there on its own, but only some time after the load.
+    PostgreSQL's autovacuum gets there on its own, but only some time after the load; its VACUUM
+    also marks the new rows visible to all, without which a count cannot be answered from an
+    index alone. Outside a transaction PostgreSQL gets both now.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
             cursor.execute("ANALYZE")
         elif connection.vendor == "postgresql":
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
 
 
 # Memory PostgreSQL may use to sort while it builds an index again after a bulk load.
