@@ -70,3 +70,21 @@ def test_restoring_with_nothing_left_out_does_nothing():
 
     assert deferred_indexes_restore() == 0
     assert indexes() == before
+
+
+def test_the_command_builds_what_a_killed_load_left_out():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    before = indexes()
+    killed = secondary_indexes_deferred([TABLE])
+    killed.__enter__()  # the process dies here, before it could build them again
+    out = StringIO()
+
+    call_command("restore_deferred_indexes", stdout=out)
+
+    assert indexes() == before
+    assert f"Built {len(non_unique(before))} index(es)" in out.getvalue()
+    call_command("restore_deferred_indexes", stdout=out)
+    assert out.getvalue().endswith("No index was left out.\n")
