@@ -277,49 +277,44 @@ def _payment_terms_out(terms: PaymentTerms | None) -> dict[str, Any] | None:
     return {"id": terms.id, "name": terms.name, "days": terms.days, "type": terms.type}
 
 
+def _record_out(instance, fields: tuple[str, ...], sources: dict[str, str] | None = None) -> dict[str, Any]:
+    """``fields`` of a contact or billing entity as they are, then its two timestamps.
+
+    ``sources`` names the attribute behind an output field that has another name (an alias).
+    """
+    sources = sources or {}
+    out = {name: getattr(instance, sources.get(name, name)) for name in fields}
+    out["created_at"] = _datetime_out(instance.created_at)
+    out["updated_at"] = _datetime_out(instance.updated_at)
+    return out
+
+
+EMAIL_FIELDS = ("id", "email", "use_for_invoicing", "contact_name", "role", "notes", "is_locked")
+PHONE_FIELDS = ("id", "number", "extension", "is_whatsapp", "contact_name", "role", "notes", "is_locked")
+BILLING_ENTITY_FIELDS = (
+    "id",
+    "legal_name",
+    "tax_id",
+    "tin",
+    "billing_email",
+    "fiscal_address",
+    "billing_address",
+    "is_default",
+    "is_active",
+)
+
+
 def _email_out(email: ContactEmail) -> dict[str, Any]:
-    return {
-        "id": email.id,
-        "email": email.email,
-        "use_for_invoicing": email.use_for_invoicing,
-        "contact_name": email.contact_name,
-        "role": email.role,
-        "notes": email.notes,
-        "is_locked": email.is_locked,
-        "created_at": _datetime_out(email.created_at),
-        "updated_at": _datetime_out(email.updated_at),
-    }
+    return _record_out(email, EMAIL_FIELDS)
 
 
 def _phone_out(phone: ContactPhone) -> dict[str, Any]:
-    return {
-        "id": phone.id,
-        "number": phone.number,
-        "extension": phone.extension,
-        "is_whatsapp": phone.is_whatsapp,
-        "contact_name": phone.contact_name,
-        "role": phone.role,
-        "notes": phone.notes,
-        "is_locked": phone.is_locked,
-        "created_at": _datetime_out(phone.created_at),
-        "updated_at": _datetime_out(phone.updated_at),
-    }
+    return _record_out(phone, PHONE_FIELDS)
 
 
 def _billing_entity_out(entity: BillingEntity) -> dict[str, Any]:
-    return {
-        "id": entity.id,
-        "legal_name": entity.legal_name,
-        "tax_id": entity.tax_id,
-        "tin": entity.tax_id,
-        "billing_email": entity.billing_email,
-        "fiscal_address": entity.fiscal_address,
-        "billing_address": entity.billing_address,
-        "is_default": entity.is_default,
-        "is_active": entity.is_active,
-        "created_at": _datetime_out(entity.created_at),
-        "updated_at": _datetime_out(entity.updated_at),
-    }
+    # "tin" is the SPEC's alias of tax_id, answered beside it.
+    return _record_out(entity, BILLING_ENTITY_FIELDS, sources={"tin": "tax_id"})
 
 
 def _bank_account_out(account: BankAccount) -> dict[str, Any]:

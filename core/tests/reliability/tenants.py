@@ -465,6 +465,14 @@ def state_changes(before: dict[str, list], after: dict[str, list]) -> list[str]:
     return changes
 
 
+def assert_a_unchanged(tenants: "Tenants", writes: list[str], what: str) -> None:
+    """A's rows are as seeded; they are only read back when the request wrote anything at all."""
+    if not writes:
+        return
+    changes = state_changes(tenants.a_state, organization_state(tenants.a.organization))
+    assert not changes, f"{what} changed organization A's data: {changes}"
+
+
 def _first_difference(before: list, after: list) -> str:
     for old, new in zip(before, after, strict=False):
         if old != new:

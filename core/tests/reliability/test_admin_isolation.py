@@ -28,12 +28,11 @@ from core.admin import organization_path_for
 from .routes import Route, project_routes, route_url
 from .tenants import (
     Tenants,
+    assert_a_unchanged,
     cross_organization_links,
     leaks_in,
-    organization_state,
     organization_writes,
     response_text,
-    state_changes,
     tenants_fixture,  # noqa: F401  (the module-scoped fixture)
 )
 
@@ -326,13 +325,6 @@ def final_answer(tenants: Tenants, response) -> tuple[int, str | None]:
         assert not leaks_in(response_text(forwarded), tenants.markers), f"forwarded to {location}"
         return forwarded.status_code, forwarded.get("Location")
     return response.status_code, location
-
-
-def assert_a_unchanged(tenants: Tenants, writes: list[str], what: str) -> None:
-    if not writes:
-        return
-    changes = state_changes(tenants.a_state, organization_state(tenants.a.organization))
-    assert not changes, f"{what} changed organization A's data: {changes}"
 
 
 def test_every_admin_route_is_filled():

@@ -26,12 +26,11 @@ from .routes import PUBLIC_ROUTES, Target, walked_targets
 from .tenants import (
     BAOBAB,
     ZIRCON,
+    assert_a_unchanged,
     cross_organization_links,
     leaks_in,
-    organization_state,
     organization_writes,
     response_text,
-    state_changes,
     tenant_grow,
     tenants_fixture,  # noqa: F401  (the module-scoped fixture)
 )
@@ -172,14 +171,6 @@ def describe(response, url: str) -> str:
 def assert_no_leak(tenants, response, url: str, who: Actor) -> None:
     leaks = leaks_in(response_text(response), tenants.markers)
     assert not leaks, f"{who} was shown organization A's data {leaks} by {url} ({response.status_code})"
-
-
-def assert_a_unchanged(tenants, writes: list[str], what: str) -> None:
-    """A's rows are as seeded; they are only read back when the request wrote anything at all."""
-    if not writes:
-        return
-    changes = state_changes(tenants.a_state, organization_state(tenants.a.organization))
-    assert not changes, f"{what} changed organization A's data: {changes}"
 
 
 # The walk itself ---------------------------------------------------------------------------------
