@@ -271,6 +271,7 @@ def test_organization_b_reads_show_nothing_of_organization_a_and_do_not_move_whe
 VOLATILE = [
     re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),  # timestamps
     re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"),  # times of day ("generated at 15:34")
+    re.compile(r"\d{8}(-\d{4})?(?=\.(xlsx|csv|pdf)\b)"),  # date and minute in file names ("-20261122-0015.xlsx")
     re.compile(r"req_[0-9a-zA-Z]+"),  # request ids
     re.compile(r"[0-9a-zA-Z]{64}"),  # masked CSRF tokens
     re.compile(r"nonce\W{1,4}[\w+/=-]{16,}", re.IGNORECASE),  # script nonces of the content security policy
