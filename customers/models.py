@@ -305,7 +305,9 @@ class CustomerSearchDocument(models.Model):
     with an FTS5 trigram table (see the migration).
     """
 
-    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+", db_index=False)
     name_key = models.CharField(max_length=255)

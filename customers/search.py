@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import phonenumbers
 from django.db import DatabaseError, connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from .models import Customer, CustomerSearchDocument, CustomerSearchKey, SearchKeyKind
 from .validators import compact, e164_national_number
@@ -308,38 +309,52 @@ def _prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def _text_match(documents: QuerySet, words: tuple[str, ...]) -> QuerySet:
-    """Documents whose text contains every word (trigram-indexed for words of 3+ characters)."""
-    long_words = [word for word in words if len(word) >= TRIGRAM]
-    if connection.vendor == "sqlite" and long_words:
-        # Each word is one quoted FTS5 string, so its characters are never query syntax.
-        expression = " AND ".join('"' + word.replace('"', '""') + '"' for word in long_words)
-        documents = documents.extra(
-            where=["customer_id IN (SELECT rowid FROM customers_search_fts WHERE customers_search_fts MATCH %s)"],
-            params=[expression],
-        )
-        remaining = [word for word in words if len(word) < TRIGRAM]
-    else:
-        remaining = list(words)
-    for word in remaining:
-        documents = documents.filter(text__contains=word)
-    return documents
+def _fts_match(expression: str) -> RawSQL:
+    """The rowids (customer ids, in every organization) of the FTS5 trigram table's matches."""
+    return RawSQL("SELECT rowid FROM customers_search_fts WHERE customers_search_fts MATCH %s", (expression,))
 
 
-def matching_customer_ids(*, organization_id: int | None, query: ParsedQuery) -> tuple[QuerySet, QuerySet]:
-    """Subqueries of the customer ids matched by text and by identifier (in every organization for None)."""
+def _all_words_expression(words: Sequence[str]) -> str:
+    # Each word is one quoted FTS5 string, so its characters are never query syntax.
+    return " AND ".join(_fts_string(word) for word in words)
+
+
+def matching_customer_ids(*, organization_id: int | None, query: ParsedQuery) -> QuerySet | RawSQL:
+    """One subquery of the ids of the customers ``query`` matches by text or by identifier.
+
+    Identifiers are those of ``organization_id`` (every organization's for None). Text matches
+    found through SQLite's trigram table alone are not narrowed to the organization: the caller's
+    customers are, and reading each match's document only to test its organization would cost
+    more than the whole search.
+    """
     scope = {"organization_id": organization_id} if organization_id is not None else {}
-    documents = CustomerSearchDocument.objects.filter(**scope)
-    if any(len(word) >= TRIGRAM for word in query.words):
-        by_text = _text_match(documents, query.words)
-    else:
-        # Too short for trigrams: names that start with the query.
-        by_text = documents.filter(_prefix("name_key", query.text))
     key_condition = Q()
     for key in query.prefix_keys:
         key_condition |= _prefix("value", key)
-    by_key = CustomerSearchKey.objects.filter(key_condition, **scope)
-    return by_text.values("customer_id"), by_key.values("customer_id")
+    by_key = CustomerSearchKey.objects.filter(key_condition, **scope).values("customer_id")
+
+    long_words = [word for word in query.words if len(word) >= TRIGRAM]
+    short_words = [word for word in query.words if len(word) < TRIGRAM]
+    if connection.vendor == "sqlite" and long_words and not short_words:
+        key_sql, key_params = by_key.query.sql_with_params()
+        by_text = _fts_match(_all_words_expression(long_words))
+        # One list of ids, built once: the customers are then read through it by primary key.
+        return RawSQL(f"{by_text.sql} UNION {key_sql}", (*by_text.params, *key_params))  # noqa: S611 - both parts are parameterized
+
+    documents = CustomerSearchDocument.objects.filter(**scope)
+    if not long_words:
+        # Too short for trigrams: names that start with the query.
+        by_text = documents.filter(_prefix("name_key", query.text))
+    else:
+        if connection.vendor == "sqlite":
+            documents = documents.filter(pk__in=_fts_match(_all_words_expression(long_words)))
+            words = short_words
+        else:
+            words = query.words
+        for word in words:
+            documents = documents.filter(text__contains=word)
+        by_text = documents
+    return by_text.values("customer_id").union(by_key)
 
 
 def customer_search_filter(
@@ -350,28 +365,24 @@ def customer_search_filter(
     if query.is_empty:
         # Nothing searchable left (only invisible or control characters): no match.
         return customers.none().annotate(search_rank=Value(RANK_OTHER, output_field=IntegerField()))
-    by_text, by_key = matching_customer_ids(organization_id=organization_id, query=query)
     exact = CustomerSearchKey.objects.filter(
-        organization_id=organization_id,
-        customer_id=OuterRef("pk"),
-        kind__in=EXACT_KINDS,
-        value__in=query.exact_keys,
+        organization_id=organization_id, kind__in=EXACT_KINDS, value__in=query.exact_keys
     )
-    name_prefix = query.text
-    return customers.filter(Q(pk__in=by_text) | Q(pk__in=by_key)).annotate(
+    # Exact identifiers are few (a number, a tax ID, a phone): looked up once and compared by id,
+    # unless a shared one (a company's switchboard) has more than RANKED_CANDIDATES customers.
+    exact_ids = _bounded_ids(exact)
+    is_exact = Q(pk__in=exact_ids) if exact_ids is not None else Q(Exists(exact.filter(customer_id=OuterRef("pk"))))
+    # The rank reads each match's document once, by the join, rather than by a subquery per rank.
+    name_key = "search_document__name_key"
+    return customers.filter(pk__in=matching_customer_ids(organization_id=organization_id, query=query)).annotate(
         search_rank=Case(
-            When(Exists(exact), then=Value(RANK_EXACT)),
-            When(_name_condition("startswith", name_prefix), then=Value(RANK_NAME_STARTS)),
-            When(_name_condition("contains", name_prefix), then=Value(RANK_NAME_CONTAINS)),
+            When(is_exact, then=Value(RANK_EXACT)),
+            When(_prefix(name_key, query.text), then=Value(RANK_NAME_STARTS)),
+            When(Q(**{f"{name_key}__contains": query.text}), then=Value(RANK_NAME_CONTAINS)),
             default=Value(RANK_OTHER),
             output_field=IntegerField(),
         )
     )
-
-
-def _name_condition(lookup: str, value: str) -> Q:
-    documents = CustomerSearchDocument.objects.filter(customer_id=OuterRef("pk"), **{f"name_key__{lookup}": value})
-    return Q(Exists(documents))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,8 +611,7 @@ def customer_search_matches(customers: QuerySet[Customer], raw_query: str) -> Qu
     query = parse_query(raw_query)
     if query.is_empty:
         return customers
-    by_text, by_key = matching_customer_ids(organization_id=None, query=query)
-    return customers.filter(Q(pk__in=by_text) | Q(pk__in=by_key))
+    return customers.filter(pk__in=matching_customer_ids(organization_id=None, query=query))
 
 
 # ---------------------------------------------------------------------------------------------
