@@ -778,6 +778,21 @@ def test_search_limit_defaults_to_10_and_is_clamped_to_50(api, organization):
     assert assert_validation(api.get("customers/search", {"q": "baraka", "limit": "lots"}), "limit")
 
 
+def test_search_reads_ten_results_in_as_many_queries_as_one(api, organization):
+    """The results' fields come with them: no result costs a query of its own, whatever it shows."""
+    for number in range(10):
+        new_customer(organization, name=f"Tumaini Hardware {number:02d}", phone=f"07123456{number:02d}")
+    api.get("customers/search", {"q": "tumaini"})  # the key's last_used_at is written on its first use
+
+    one = queries_of(api, "/api/v1/customers/search", {"q": "tumaini", "limit": 1})
+    ten = queries_of(api, "/api/v1/customers/search", {"q": "tumaini", "limit": 10})
+    results = api.get("customers/search", {"q": "tumaini", "limit": 10}).json()["data"]
+
+    assert [item["name"] for item in results] == [f"Tumaini Hardware {number:02d}" for number in range(10)]
+    assert all(item["phone"].startswith("+2547123456") and item["status"] == "active" for item in results)
+    assert ten == one
+
+
 def test_search_can_be_limited_to_a_branch(api, organization, westlands):
     new_customer(organization, name="Mama Mboga CBD")
     new_customer(organization, name="Mama Mboga Westlands", branch=westlands)
