@@ -97,9 +97,7 @@ iso_language = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code, for example
 class Customer(TimestampedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # No index of its own: every index of the table starts with the organization (see Meta.indexes)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="customers", db_index=False
-    )
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="customers", db_index=False)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="customers")
     customer_no = models.CharField(max_length=50, validators=[validate_customer_no])
     name = models.CharField(max_length=255)
