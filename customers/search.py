@@ -319,19 +319,17 @@ def _all_words_expression(words: Sequence[str]) -> str:
     return " AND ".join(_fts_string(word) for word in words)
 
 
-def matching_customer_ids(*, organization_id: int | None, query: ParsedQuery) -> QuerySet | RawSQL:
+def matching_customer_ids(*, organization_id: int, query: ParsedQuery) -> QuerySet | RawSQL:
     """One subquery of the ids of the customers ``query`` matches by text or by identifier.
 
-    Identifiers are those of ``organization_id`` (every organization's for None). Text matches
-    found through SQLite's trigram table alone are not narrowed to the organization: the caller's
-    customers are, and reading each match's document only to test its organization would cost
-    more than the whole search.
+    Text matches found through SQLite's trigram table alone are not narrowed to the organization:
+    the caller's customers are, and reading each match's document only to test its organization
+    would cost more than the whole search.
     """
-    scope = {"organization_id": organization_id} if organization_id is not None else {}
     key_condition = Q()
     for key in query.prefix_keys:
         key_condition |= _prefix("value", key)
-    by_key = CustomerSearchKey.objects.filter(key_condition, **scope).values("customer_id")
+    by_key = CustomerSearchKey.objects.filter(key_condition, organization_id=organization_id).values("customer_id")
 
     long_words = [word for word in query.words if len(word) >= TRIGRAM]
     short_words = [word for word in query.words if len(word) < TRIGRAM]
@@ -341,7 +339,7 @@ def matching_customer_ids(*, organization_id: int | None, query: ParsedQuery) ->
         # One list of ids, built once: the customers are then read through it by primary key.
         return RawSQL(f"{by_text.sql} UNION {key_sql}", (*by_text.params, *key_params))  # noqa: S611 - both parts are parameterized
 
-    documents = CustomerSearchDocument.objects.filter(**scope)
+    documents = CustomerSearchDocument.objects.filter(organization_id=organization_id)
     if not long_words:
         # Too short for trigrams: names that start with the query.
         by_text = documents.filter(_prefix("name_key", query.text))
@@ -604,14 +602,6 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
         by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
         ranking.walk(by_text | Q(customer_id__in=keys.values("customer_id")), RANK_OTHER)
     return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
-
-
-def customer_search_matches(customers: QuerySet[Customer], raw_query: str) -> QuerySet[Customer]:
-    """``customers`` narrowed to the matches of ``raw_query`` across organizations (admin search)."""
-    query = parse_query(raw_query)
-    if query.is_empty:
-        return customers
-    return customers.filter(pk__in=matching_customer_ids(organization_id=None, query=query))
 
 
 # ---------------------------------------------------------------------------------------------
