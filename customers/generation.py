@@ -490,6 +490,7 @@ class GenerationContext:
     first_reference: int
     # PostgreSQL gets an explicit UTC offset; SQLite stores naive UTC text, as Django writes it.
     timestamp_suffix: str = ""
+    customers_in_run: int = 1  # the run's customers are taken on one after another over CUSTOMER_AGE_DAYS
 
 
 def _money(cents: int) -> str:
@@ -882,7 +883,10 @@ def _generate_customer(
 
     roll = rng.random()
     status = "active" if roll < 0.9 else "blocked" if roll < 0.95 else "archived"
-    created_at = context.now - DAY * 7 - int(rng.random() * DAY * CUSTOMER_AGE_DAYS)
+    # Customers are numbered as they are taken on, so their creation dates follow their numbers and
+    # ids, as in a live system: the run's first is CUSTOMER_AGE_DAYS old, its last a week old.
+    taken_on = min((number - context.first_number + rng.random()) / max(context.customers_in_run, 1), 1.0)
+    created_at = context.now - DAY * 7 - int((1 - taken_on) * DAY * CUSTOMER_AGE_DAYS)
     updated_at = created_at + int(rng.random() * (context.now - created_at) * 0.5)
     branch_id = context.branch_ids[0] if rng.random() < 0.6 else rng.choice(context.branch_ids)
     category_id = context.category_ids[
@@ -1524,6 +1528,7 @@ def customers_generate(
         first_entity_id=_reserve_ids(BillingEntity, count * MAX_BILLING_ENTITIES),
         first_reference=_next_reference(organization),
         timestamp_suffix="+00" if connection.vendor == "postgresql" else "",
+        customers_in_run=count,
     )
     workers = default_workers() if workers is None else workers
     # Workers' own connections cannot see rows of a transaction that is still open here (the

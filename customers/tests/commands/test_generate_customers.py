@@ -221,6 +221,24 @@ def test_quick_search_finds_generated_customers_by_name_fragment_phone_and_refer
     assert [hit.pk for hit in customer_quick_search(organization=generated, query=sale.reference)] == [sale.customer_id]
 
 
+def test_creation_dates_follow_the_customer_numbers_over_the_customers_age(generated):
+    """As in a live system, customers taken on later have later dates and higher numbers and ids."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from customers.generation import CUSTOMER_AGE_DAYS
+
+    rows = list(Customer.objects.filter(organization=generated).order_by("customer_no").values_list("id", "created_at"))
+    ids, dates = [row[0] for row in rows], [row[1] for row in rows]
+
+    assert ids == sorted(ids)
+    assert dates == sorted(dates)
+    now = timezone.now()
+    assert now - dates[0] > timedelta(days=CUSTOMER_AGE_DAYS * 0.98)
+    assert timedelta(days=7) <= now - dates[-1] < timedelta(days=7 + CUSTOMER_AGE_DAYS / COUNT + 1)
+
+
 def test_same_seed_and_organization_give_the_same_customers_whatever_the_batching(generated):
     first = snapshot(generated)
     wipe(generated)
