@@ -69,6 +69,8 @@ def test_open_a_customer_add_a_phone_inline_and_lock_it(signed_in, live_server, 
     phones = page.locator("#phones")
     phones.get_by_role("link", name="Add phone").click()
     phones.get_by_label("Phone number").fill("0733 555 777")
+    # The live check answers beside the field (and moves what is below it) before the box is ticked.
+    expect(phones.locator(".field-ok")).to_have_text("Will be saved as +254733555777")
     phones.get_by_label("On WhatsApp").check()
     phones.get_by_role("button", name="Add phone").click()
 
@@ -110,6 +112,8 @@ def test_submitted_bad_kra_pin_keeps_the_form_and_shows_the_error(signed_in, liv
     page.get_by_label("Name").first.fill("Kamau Hardware")
     page.get_by_label("Tax ID").fill("P12345")
     page.get_by_label("Email", exact=True).fill("sales@kamau.co.ke")
+    # The live check's message moves the button down; the click waits for it.
+    expect(page.locator("#id_tax_id-feedback")).to_have_text("The tin format is invalid.")
 
     page.get_by_role("button", name="Create customer").click()
 
