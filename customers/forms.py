@@ -35,6 +35,9 @@ def live_validation(field: str) -> dict[str, str]:
         "hx-get": VALIDATE_URL,
         "hx-trigger": "input changed delay:400ms, blur",
         "hx-target": "next .field-feedback",
+        # Into the message box, whatever swap a surrounding form asks for: replaced whole, the box
+        # would be gone and the next answer would land beside another field.
+        "hx-swap": "innerHTML",
         # The country goes along: it decides which rule a tax ID or phone is judged by.
         "hx-include": "[name='country']",
         "hx-vals": f'{{"field": "{field}"}}',

@@ -34,6 +34,8 @@ def field(bound_field: forms.BoundField, wide: bool = False, hint: str = "") -> 
         "field": bound_field,
         "widget": bound_field.as_widget(attrs=attrs),
         "is_checkbox": isinstance(widget, forms.CheckboxInput),
+        # Checked by the server while the user types: its message has room kept for it.
+        "is_live": "hx-get" in widget.attrs,
         "wide": wide,
         "help": hint or bound_field.help_text,
     }

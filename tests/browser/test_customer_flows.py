@@ -86,6 +86,36 @@ def test_open_a_customer_add_a_phone_inline_and_lock_it(signed_in, live_server, 
     assert ContactPhone.objects.get(customer=customer, number="+254733555777").is_locked
 
 
+def test_a_live_check_answers_beside_its_field_and_moves_nothing_below_it(signed_in, live_server, demo):
+    """Room is kept for a one-line answer, so a click aimed at the next field lands where it was aimed."""
+    page = signed_in
+    page.goto(f"{live_server.url}/customers/{demo['customers']['Jane Wanjiku'].pk}/")
+    phones = page.locator("#phones")
+    phones.get_by_role("link", name="Add phone").click()
+    whatsapp = phones.get_by_label("On WhatsApp")
+
+    def place() -> tuple[float, float]:  # in the page, whatever it is scrolled to
+        return tuple(
+            whatsapp.evaluate(
+                "box => [box.getBoundingClientRect().left + scrollX, box.getBoundingClientRect().top + scrollY]"
+            )
+        )
+
+    before = place()
+    phones.get_by_label("Phone number").fill("0733 555 777")
+    expect(phones.locator(".field-ok")).to_have_text("Will be saved as +254733555777")
+    after_ok = place()
+    phones.get_by_label("Phone number").fill("12")
+    # A second answer replaces the first in the same place, beside the phone number.
+    expect(page.locator("#id_phones-number-feedback")).to_have_text(
+        "Enter a valid phone number, for example +254712345678."
+    )
+    expect(page.locator("#id_phones-extension-feedback")).to_be_empty()
+
+    # Sub-pixel rounding aside, the box has not moved (a message line is about 20 px).
+    assert max(abs(a - b) for a, b in zip(after_ok, before, strict=True)) < 1
+
+
 def test_bad_kra_pin_is_flagged_beside_the_field_before_submitting(signed_in, live_server):
     page = signed_in
     page.goto(f"{live_server.url}/customers/new/")
