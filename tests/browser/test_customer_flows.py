@@ -59,6 +59,16 @@ def test_filters_apply_on_change_and_export_links_follow(signed_in, live_server)
     )
 
 
+def wait_until_htmx_settled(page, arrived) -> None:
+    """Until ``arrived`` is on the page and htmx has wired what came with it.
+
+    htmx attaches the triggers of swapped-in content when it settles, a moment after the swap,
+    and takes its ``htmx-added`` class off then: a field typed into before that is not checked live.
+    """
+    expect(arrived).to_be_visible()
+    expect(page.locator(".htmx-added")).to_have_count(0)
+
+
 def test_open_a_customer_add_a_phone_inline_and_lock_it(signed_in, live_server, demo):
     page = signed_in
     customer = demo["customers"]["Jane Wanjiku"]
@@ -68,8 +78,8 @@ def test_open_a_customer_add_a_phone_inline_and_lock_it(signed_in, live_server, 
 
     phones = page.locator("#phones")
     phones.get_by_role("link", name="Add phone").click()
-    phones.get_by_label("Phone number").fill("0733 555 777")
-    # The live check answers beside the field (and moves what is below it) before the box is ticked.
+    wait_until_htmx_settled(page, phones.get_by_label("Phone number"))
+    phones.get_by_label("Phone number").press_sequentially("0733 555 777", delay=20)
     expect(phones.locator(".field-ok")).to_have_text("Will be saved as +254733555777")
     phones.get_by_label("On WhatsApp").check()
     phones.get_by_role("button", name="Add phone").click()
@@ -92,6 +102,7 @@ def test_a_live_check_answers_beside_its_field_and_moves_nothing_below_it(signed
     page.goto(f"{live_server.url}/customers/{demo['customers']['Jane Wanjiku'].pk}/")
     phones = page.locator("#phones")
     phones.get_by_role("link", name="Add phone").click()
+    wait_until_htmx_settled(page, phones.get_by_label("Phone number"))
     whatsapp = phones.get_by_label("On WhatsApp")
 
     def place() -> tuple[float, float]:  # in the page, whatever it is scrolled to
@@ -102,7 +113,7 @@ def test_a_live_check_answers_beside_its_field_and_moves_nothing_below_it(signed
         )
 
     before = place()
-    phones.get_by_label("Phone number").fill("0733 555 777")
+    phones.get_by_label("Phone number").press_sequentially("0733 555 777", delay=20)
     expect(phones.locator(".field-ok")).to_have_text("Will be saved as +254733555777")
     after_ok = place()
     phones.get_by_label("Phone number").fill("12")
