@@ -885,7 +885,7 @@ def _generate_customer(
     status = "active" if roll < 0.9 else "blocked" if roll < 0.95 else "archived"
     # Customers are numbered as they are taken on, so their creation dates follow their numbers and
     # ids, as in a live system: the run's first is CUSTOMER_AGE_DAYS old, its last a week old.
-    taken_on = min((number - context.first_number + rng.random()) / max(context.customers_in_run, 1), 1.0)
+    taken_on = min((number - context.first_number + rng.random()) / context.customers_in_run, 1.0)
     created_at = context.now - DAY * 7 - int((1 - taken_on) * DAY * CUSTOMER_AGE_DAYS)
     updated_at = created_at + int(rng.random() * (context.now - created_at) * 0.5)
     branch_id = context.branch_ids[0] if rng.random() < 0.6 else rng.choice(context.branch_ids)

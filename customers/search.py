@@ -333,26 +333,23 @@ def matching_customer_ids(*, organization_id: int, query: ParsedQuery) -> QueryS
 
     long_words = [word for word in query.words if len(word) >= TRIGRAM]
     short_words = [word for word in query.words if len(word) < TRIGRAM]
-    if connection.vendor == "sqlite" and long_words and not short_words:
-        key_sql, key_params = by_key.query.sql_with_params()
-        by_text = _fts_match(_all_words_expression(long_words))
-        # One list of ids, built once: the customers are then read through it by primary key.
-        return RawSQL(f"{by_text.sql} UNION {key_sql}", (*by_text.params, *key_params))  # noqa: S611 - both parts are parameterized
-
     documents = CustomerSearchDocument.objects.filter(organization_id=organization_id)
     if not long_words:
         # Too short for trigrams: names that start with the query.
-        by_text = documents.filter(_prefix("name_key", query.text))
-    else:
-        if connection.vendor == "sqlite":
-            documents = documents.filter(pk__in=_fts_match(_all_words_expression(long_words)))
-            words = short_words
-        else:
-            words = query.words
-        for word in words:
-            documents = documents.filter(text__contains=word)
-        by_text = documents
-    return by_text.values("customer_id").union(by_key)
+        return documents.filter(_prefix("name_key", query.text)).values("customer_id").union(by_key)
+
+    unindexed_words = query.words
+    if connection.vendor == "sqlite":
+        by_trigrams = _fts_match(_all_words_expression(long_words))
+        if not short_words:
+            # One list of ids, built once: the customers are then read through it by primary key.
+            key_sql, key_params = by_key.query.sql_with_params()
+            return RawSQL(f"{by_trigrams.sql} UNION {key_sql}", (*by_trigrams.params, *key_params))  # noqa: S611 - both parts are parameterized
+        documents = documents.filter(pk__in=by_trigrams)
+        unindexed_words = short_words
+    for word in unindexed_words:
+        documents = documents.filter(text__contains=word)
+    return documents.values("customer_id").union(by_key)
 
 
 def customer_search_filter(
