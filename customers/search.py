@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.db import DatabaseError, connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+
+from core.expressions import AmongIds
 
 from .models import Customer, CustomerSearchDocument, CustomerSearchKey, SearchKeyKind
 from .validators import compact, e164_national_number
@@ -387,6 +389,12 @@ def customer_search_filter(
 # whose first matches in name order are found sooner by walking the name index and testing each
 # name (at least one in RANKED_CANDIDATES/organization size passes), so no query sorts more.
 RANKED_CANDIDATES = 2000
+# The last rank (every word somewhere, or an identifier starting with the query) is where a
+# partial email address or code lands. Its matches cluster in name order (the "hello@te…"
+# addresses belong to "Te…" companies), so a walk of the name index may read most of it before
+# it finds them; up to this many are sorted by the database instead, at a cost that grows with
+# the matches, not with the organization. Past it the matches are common enough to walk to.
+OTHER_CANDIDATES = 20_000
 
 
 @dataclass(frozen=True)
@@ -429,39 +437,44 @@ class _Ranking:
         *,
         phrase: str = "",
         text_ids: Iterable[int] = (),
-        words: tuple[str, ...] = (),
+        text_condition: Q | None = None,
     ):
         """Add the documents of a bounded set of ids whose name contains ``phrase``, in name order;
-        ``text_ids`` count only when their text holds every one of ``words``.
+        ``text_ids`` count only when their document meets ``text_condition``.
 
-        They are read by primary key alone and filtered and sorted here: given the organization and
-        an order to keep, a database may choose to walk the whole name index for a handful of ids.
+        They are read by primary key alone (the text condition is tested by the database on those
+        rows only) and filtered and sorted here: given the organization and an order to keep, a
+        database may choose to walk the whole name index for a handful of ids.
         """
         ids, text_ids = set(ids), set(text_ids) - set(ids)
-        wanted = [customer_id for customer_id in ids | text_ids if customer_id not in self.hits]
-        if self.full or not wanted:
+        if self.full:
             return
-        rows = CustomerSearchDocument.objects.filter(customer_id__in=wanted).values_list(
-            "name_key", "customer_id", "organization_id", "branch_id", "text"
+        wanted_ids = [customer_id for customer_id in ids if customer_id not in self.hits]
+        wanted_text_ids = [customer_id for customer_id in text_ids if customer_id not in self.hits]
+        if not wanted_ids and not wanted_text_ids:
+            return
+        condition = Q(AmongIds(F("customer_id"), wanted_ids)) if wanted_ids else Q(pk__in=[])
+        if wanted_text_ids:
+            by_text = Q(AmongIds(F("customer_id"), wanted_text_ids))
+            condition |= by_text & text_condition if text_condition is not None else by_text
+        rows = CustomerSearchDocument.objects.filter(condition).values_list(
+            "name_key", "customer_id", "organization_id", "branch_id"
         )
         ordered = sorted(
             (name_key, customer_id)
-            for name_key, customer_id, organization_id, branch_id, text in rows
+            for name_key, customer_id, organization_id, branch_id in rows
             if organization_id == self.organization_id
             and (self.branch_id is None or branch_id == self.branch_id)
-            and (
-                (customer_id in ids and phrase in name_key)
-                or (customer_id in text_ids and all(word in text for word in words))
-            )
+            and (customer_id in text_ids or phrase in name_key)
         )
         for _, customer_id in ordered[: self.limit - len(self.hits)]:
             self.hits[customer_id] = rank
 
 
-def _fts_ids(organization_id: int, expression: str) -> list[int] | None:
-    """Ids of the organization's documents matching an FTS5 ``expression``, or None past RANKED_CANDIDATES.
+def _fts_ids(organization_id: int, expression: str, cap: int = RANKED_CANDIDATES) -> list[int] | None:
+    """Ids of the organization's documents matching an FTS5 ``expression``, or None past ``cap``.
 
-    Driven from the trigram table, so the scan stops after RANKED_CANDIDATES + 1 matches.
+    Driven from the trigram table, so the scan stops after ``cap`` + 1 matches.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -469,10 +482,10 @@ def _fts_ids(organization_id: int, expression: str) -> list[int] | None:
             "SELECT document.customer_id FROM customers_search_fts AS fts "
             "CROSS JOIN customers_customersearchdocument AS document ON document.customer_id = fts.rowid "
             "WHERE customers_search_fts MATCH %s AND document.organization_id = %s LIMIT %s",
-            [expression, organization_id, RANKED_CANDIDATES + 1],
+            [expression, organization_id, cap + 1],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    return None if len(ids) > RANKED_CANDIDATES else ids
+    return None if len(ids) > cap else ids
 
 
 def _fts_string(text: str) -> str:
@@ -511,27 +524,49 @@ def _fts_all_of(text: str, *, sampled: bool = True) -> str:
     return " AND ".join(_fts_string(piece) for piece in pieces)
 
 
-def _bounded_ids(queryset: QuerySet) -> list[int] | None:
-    ids = list(queryset.values_list("customer_id", flat=True)[: RANKED_CANDIDATES + 1])
-    return None if len(ids) > RANKED_CANDIDATES else ids
+def _bounded_ids(queryset: QuerySet, cap: int = RANKED_CANDIDATES) -> list[int] | None:
+    ids = list(queryset.values_list("customer_id", flat=True)[: cap + 1])
+    return None if len(ids) > cap else ids
 
 
-def _sampled_ids(organization_id: int, column: str, texts: tuple[str, ...]) -> list[int] | None:
-    """Ids of the documents whose ``column`` holds every one of ``texts`` (None past RANKED_CANDIDATES):
+def _key_prefix_matches(organization_id: int, key: str) -> QuerySet:
+    return CustomerSearchKey.objects.filter(_prefix("value", key), organization_id=organization_id).values(
+        "customer_id"
+    )
+
+
+def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> list[int] | None:
+    """Ids of the customers with an identifier starting with one of ``keys`` (None past ``cap``).
+
+    One index range per key, joined by UNION ALL: given an OR of prefixes, PostgreSQL's planner
+    expects thousands of matches and scans the whole key table for the first ``cap``.
+    """
+    if not keys:
+        return []
+    ranges = [_key_prefix_matches(organization_id, key).order_by() for key in keys]
+    matches = ranges[0].union(*ranges[1:], all=True) if len(ranges) > 1 else ranges[0]
+    ids = [row["customer_id"] for row in matches[: cap + 1]]
+    return None if len(ids) > cap else list(dict.fromkeys(ids))
+
+
+def _sampled_ids(
+    organization_id: int, column: str, texts: tuple[str, ...], cap: int = RANKED_CANDIDATES
+) -> list[int] | None:
+    """Ids of the documents whose ``column`` holds every one of ``texts`` (None past ``cap``):
     looked up by sampled trigrams first (the caller checks the whole strings), and by every
     trigram when the sample finds too many."""
     ids = None
     for sampled in (True, False):
         if connection.vendor == "sqlite":
             expression = f"{column} : (" + " AND ".join(_fts_all_of(text, sampled=sampled) for text in texts) + ")"
-            ids = _fts_ids(organization_id, expression)
+            ids = _fts_ids(organization_id, expression, cap)
         else:
             # pg_trgm's GIN index: each piece's trigrams, like the FTS5 table's.
             condition = Q()
             for text in texts:
                 for piece in _sampled_pieces(text) if sampled else [text]:
                     condition &= Q(**{f"{column}__contains": piece})
-            ids = _bounded_ids(CustomerSearchDocument.objects.filter(condition, organization_id=organization_id))
+            ids = _bounded_ids(CustomerSearchDocument.objects.filter(condition, organization_id=organization_id), cap)
         if ids is not None or all(_sampled_pieces(text) == [text] for text in texts):
             break
     return ids
@@ -541,9 +576,9 @@ def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
     return _sampled_ids(organization_id, "name_key", (phrase,))
 
 
-def _text_contains_all_ids(organization_id: int, words: tuple[str, ...]) -> list[int] | None:
+def _text_contains_all_ids(organization_id: int, words: tuple[str, ...], *, cap: int) -> list[int] | None:
     """Documents whose text holds every word of three characters or more (shorter ones are tested later)."""
-    return _sampled_ids(organization_id, "text", words)
+    return _sampled_ids(organization_id, "text", words, cap)
 
 
 def _words_condition(words: tuple[str, ...]) -> Q:
@@ -586,18 +621,17 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
     if ranking.full:
         return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 
-    key_prefix = Q()
-    for key in query.prefix_keys:
-        key_prefix |= _prefix("value", key)
-    keys = CustomerSearchKey.objects.filter(key_prefix, organization_id=organization_id)
-    key_ids = _bounded_ids(keys)
-    text_ids = _text_contains_all_ids(organization_id, long_words) if long_words else []
+    key_ids = _key_prefix_ids(organization_id, query.prefix_keys, cap=OTHER_CANDIDATES)
+    text_ids = _text_contains_all_ids(organization_id, long_words, cap=OTHER_CANDIDATES) if long_words else []
     if key_ids is not None and text_ids is not None:
-        # Few enough to rank whole; the short words (under a trigram) are tested on the text matches.
-        ranking.take(key_ids, RANK_OTHER, text_ids=text_ids, words=query.words)
+        # Every word, the short ones (under a trigram) included, is tested on the text matches.
+        ranking.take(key_ids, RANK_OTHER, text_ids=text_ids, text_condition=_words_condition(query.words))
     else:
         by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
-        ranking.walk(by_text | Q(customer_id__in=keys.values("customer_id")), RANK_OTHER)
+        by_key = Q()
+        for key in query.prefix_keys:
+            by_key |= Q(customer_id__in=_key_prefix_matches(organization_id, key))
+        ranking.walk(by_text | by_key, RANK_OTHER)
     return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 
 

@@ -11,6 +11,7 @@ from django.db.models import Case, CharField, Expression, F, QuerySet, Value, Wh
 from django.utils import timezone
 
 from accounts.models import Organization
+from core.expressions import AmongIds
 from customers.filters import CustomerFilterSet
 from customers.models import Category, ContactOrigin, Customer, CustomerGroup, CustomerStatus, CustomerType
 from customers.selectors import customer_list
@@ -25,7 +26,7 @@ from .cells import (
     ExportFile,
     display,
 )
-from .database_cells import AmongIds, FormulaNeutralized, LocalExcelSerial, LocalTimeText, MoneyText, XlsxRowXml
+from .database_cells import FormulaNeutralized, LocalExcelSerial, LocalTimeText, MoneyText, XlsxRowXml
 from .pdf import column_percentages, document_context, render_pdf
 from .xlsx_stream import XlsxStream
 

@@ -6,19 +6,17 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db.models import DateTimeField, DecimalField, F, TextField, Value
+from django.db.models import DateTimeField, DecimalField, TextField, Value
 
 from accounts.models import Organization
 from customers.exporting.cells import csv_text, csv_value, typed
 from customers.exporting.database_cells import (
-    AmongIds,
     FormulaNeutralized,
     LocalExcelSerial,
     LocalTimeText,
     MoneyText,
     utc_offset_segments,
 )
-from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +101,3 @@ def test_money_text_has_two_decimals_and_keeps_null(organization, amount, text):
 )
 def test_formula_neutralized_follows_the_csv_rule(organization, text):
     assert database_value(FormulaNeutralized(Value(text, output_field=TextField()))) == csv_text(text)
-
-
-def test_among_ids_keeps_exactly_the_given_ids(organization):
-    customers = [CustomerFactory(organization=organization) for _ in range(5)]
-    chosen = [customers[3].pk, customers[0].pk, customers[0].pk]
-
-    found = customers[0].__class__.objects.filter(AmongIds(F("pk"), chosen)).values_list("pk", flat=True)
-
-    assert sorted(found) == sorted({customers[0].pk, customers[3].pk})
-    assert not customers[0].__class__.objects.filter(AmongIds(F("pk"), [])).exists()

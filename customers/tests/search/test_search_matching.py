@@ -149,6 +149,7 @@ def test_common_terms_walk_the_names_to_the_same_answer(found, monkeypatch, quer
     # With no room for candidates, every term that matches counts as common: the ranks are filled by walking
     # the names in order instead of ranking a bounded set, and must give the same customers.
     monkeypatch.setattr(search, "RANKED_CANDIDATES", 0)
+    monkeypatch.setattr(search, "OTHER_CANDIDATES", 0)
 
     assert found(query) == names
 
@@ -243,10 +244,13 @@ def rotich_emails(directory):
     customer_create(organization=organization, name="Rotich Decoy Two", email="peter.rotich447@gmail.com")
 
 
-@pytest.mark.parametrize("room", [2000, 1, 0])
-def test_a_long_email_finds_only_customers_holding_all_of_it(found, rotich_emails, monkeypatch, room):
-    # room 1: the sample finds too many and the whole string is looked up; room 0: the walk.
+@pytest.mark.parametrize(("room", "other_room"), [(2000, 20_000), (1, 20_000), (1, 1), (0, 0)])
+def test_a_long_email_finds_only_customers_holding_all_of_it(found, rotich_emails, monkeypatch, room, other_room):
+    # (1, 20_000): a typed fragment of an address matches more customers than the first ranks sort
+    # whole, and the last rank sorts them; (1, 1): the sample finds too many and the whole string is
+    # looked up; (0, 0): the walk of the names.
     monkeypatch.setattr(search, "RANKED_CANDIDATES", room)
+    monkeypatch.setattr(search, "OTHER_CANDIDATES", other_room)
 
     assert found(LONG_EMAIL) == ["Wanjiku Rotich"]
     assert found("rotich447@") == ["Rotich Decoy One", "Rotich Decoy Two", "Wanjiku Rotich"]
