@@ -51,6 +51,8 @@ def _param(value):
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(value, bool | int | float) or value is None:
         return value
+    if isinstance(value, list | tuple):
+        return [_param(item) for item in value]  # an array parameter (PostgreSQL's ANY)
     return str(value)
 
 
