@@ -328,30 +328,27 @@ def matching_customer_ids(*, organization_id: int, query: ParsedQuery) -> QueryS
     the caller's customers are, and reading each match's document only to test its organization
     would cost more than the whole search.
     """
-    key_condition = Q()
-    for key in query.prefix_keys:
-        key_condition |= _prefix("value", key)
-    by_key = CustomerSearchKey.objects.filter(key_condition, organization_id=organization_id).values("customer_id")
+    by_key = _key_prefix_ranges(organization_id, query.prefix_keys)
 
     long_words = [word for word in query.words if len(word) >= TRIGRAM]
     short_words = [word for word in query.words if len(word) < TRIGRAM]
     documents = CustomerSearchDocument.objects.filter(organization_id=organization_id)
     if not long_words:
         # Too short for trigrams: names that start with the query.
-        return documents.filter(_prefix("name_key", query.text)).values("customer_id").union(by_key)
+        return documents.filter(_prefix("name_key", query.text)).values("customer_id").union(*by_key)
 
     unindexed_words = query.words
     if connection.vendor == "sqlite":
         by_trigrams = _fts_match(_all_words_expression(long_words))
         if not short_words:
             # One list of ids, built once: the customers are then read through it by primary key.
-            key_sql, key_params = by_key.query.sql_with_params()
+            key_sql, key_params = by_key[0].union(*by_key[1:]).query.sql_with_params()
             return RawSQL(f"{by_trigrams.sql} UNION {key_sql}", (*by_trigrams.params, *key_params))  # noqa: S611 - both parts are parameterized
         documents = documents.filter(pk__in=by_trigrams)
         unindexed_words = short_words
     for word in unindexed_words:
         documents = documents.filter(text__contains=word)
-    return documents.values("customer_id").union(by_key)
+    return documents.values("customer_id").union(*by_key)
 
 
 def customer_search_filter(
@@ -530,20 +527,27 @@ def _bounded_ids(queryset: QuerySet, cap: int = RANKED_CANDIDATES) -> list[int] 
 
 
 def _key_prefix_matches(organization_id: int, key: str) -> QuerySet:
-    return CustomerSearchKey.objects.filter(_prefix("value", key), organization_id=organization_id).values(
-        "customer_id"
+    return (
+        CustomerSearchKey.objects.filter(_prefix("value", key), organization_id=organization_id)
+        .values("customer_id")
+        .order_by()
     )
 
 
-def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> list[int] | None:
-    """Ids of the customers with an identifier starting with one of ``keys`` (None past ``cap``).
+def _key_prefix_ranges(organization_id: int, keys: Sequence[str]) -> list[QuerySet]:
+    """The customer ids of each key's index range, to be joined with UNION.
 
-    One index range per key, joined by UNION ALL: given an OR of prefixes, PostgreSQL's planner
-    expects thousands of matches and scans the whole key table for the first ``cap``.
+    Given an OR of prefixes instead, PostgreSQL's planner expects thousands of matches and scans
+    the whole key table (1.4 s at ten million keys) rather than the few ranges of its index.
     """
+    return [_key_prefix_matches(organization_id, key) for key in keys]
+
+
+def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> list[int] | None:
+    """Ids of the customers with an identifier starting with one of ``keys`` (None past ``cap``)."""
     if not keys:
         return []
-    ranges = [_key_prefix_matches(organization_id, key).order_by() for key in keys]
+    ranges = _key_prefix_ranges(organization_id, keys)
     matches = ranges[0].union(*ranges[1:], all=True) if len(ranges) > 1 else ranges[0]
     ids = [row["customer_id"] for row in matches[: cap + 1]]
     return None if len(ids) > cap else list(dict.fromkeys(ids))

@@ -37,7 +37,7 @@ class CustomerListExportResource(resources.ModelResource):
         export_order = fields
 
     def get_queryset(self):
-        return customer_list(organization=self.organization, filters=self.filters)
+        return customer_list(organization=self.organization, filters=self.filters).select_related("group")
 
     def export_field(self, field: Field, instance: Customer, **kwargs) -> Any:
         value = self.columns[field.attribute].value(field.get_value(instance), zone=self.zone)
