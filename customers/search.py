@@ -8,10 +8,12 @@ transaction, so a change is findable as soon as it commits. The index has two pa
 """
 
 import contextlib
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 import phonenumbers
 from django.db import DatabaseError, connection
@@ -443,18 +445,20 @@ class _Ranking:
         rows only) and filtered and sorted here: given the organization and an order to keep, a
         database may choose to walk the whole name index for a handful of ids.
         """
-        ids, text_ids = set(ids), set(text_ids) - set(ids)
         if self.full:
             return
+        ids, text_ids = set(ids), set(text_ids) - set(ids)
         wanted_ids = [customer_id for customer_id in ids if customer_id not in self.hits]
         wanted_text_ids = [customer_id for customer_id in text_ids if customer_id not in self.hits]
-        if not wanted_ids and not wanted_text_ids:
-            return
-        condition = Q(AmongIds(F("customer_id"), wanted_ids)) if wanted_ids else Q(pk__in=[])
+        conditions = []
+        if wanted_ids:
+            conditions.append(Q(AmongIds(F("customer_id"), wanted_ids)))
         if wanted_text_ids:
             by_text = Q(AmongIds(F("customer_id"), wanted_text_ids))
-            condition |= by_text & text_condition if text_condition is not None else by_text
-        rows = CustomerSearchDocument.objects.filter(condition).values_list(
+            conditions.append(by_text & text_condition if text_condition is not None else by_text)
+        if not conditions:
+            return
+        rows = CustomerSearchDocument.objects.filter(reduce(operator.or_, conditions)).values_list(
             "name_key", "customer_id", "organization_id", "branch_id"
         )
         ordered = sorted(
@@ -526,31 +530,21 @@ def _bounded_ids(queryset: QuerySet, cap: int = RANKED_CANDIDATES) -> list[int] 
     return None if len(ids) > cap else ids
 
 
-def _key_prefix_matches(organization_id: int, key: str) -> QuerySet:
-    return (
-        CustomerSearchKey.objects.filter(_prefix("value", key), organization_id=organization_id)
-        .values("customer_id")
-        .order_by()
-    )
-
-
 def _key_prefix_ranges(organization_id: int, keys: Sequence[str]) -> list[QuerySet]:
     """The customer ids of each key's index range, to be joined with UNION.
 
     Given an OR of prefixes instead, PostgreSQL's planner expects thousands of matches and scans
     the whole key table (1.4 s at ten million keys) rather than the few ranges of its index.
     """
-    return [_key_prefix_matches(organization_id, key) for key in keys]
+    keys_of_organization = CustomerSearchKey.objects.filter(organization_id=organization_id)
+    return [keys_of_organization.filter(_prefix("value", key)).values("customer_id").order_by() for key in keys]
 
 
 def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> list[int] | None:
     """Ids of the customers with an identifier starting with one of ``keys`` (None past ``cap``)."""
-    if not keys:
-        return []
-    ranges = _key_prefix_ranges(organization_id, keys)
-    matches = ranges[0].union(*ranges[1:], all=True) if len(ranges) > 1 else ranges[0]
-    ids = [row["customer_id"] for row in matches[: cap + 1]]
-    return None if len(ids) > cap else list(dict.fromkeys(ids))
+    first, *others = _key_prefix_ranges(organization_id, keys)
+    ids = [row["customer_id"] for row in first.union(*others, all=True)[: cap + 1]]
+    return None if len(ids) > cap else ids
 
 
 def _sampled_ids(
@@ -633,8 +627,8 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
     else:
         by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
         by_key = Q()
-        for key in query.prefix_keys:
-            by_key |= Q(customer_id__in=_key_prefix_matches(organization_id, key))
+        for matches in _key_prefix_ranges(organization_id, query.prefix_keys):
+            by_key |= Q(customer_id__in=matches)
         ranking.walk(by_text | by_key, RANK_OTHER)
     return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 

@@ -126,11 +126,12 @@ if env_str("DATABASE_REPLICA_URL", ""):
     DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0))
     DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 
-# PostgreSQL session settings for this application's short queries. A customer list joins up to
-# ten relations (six lookups, the search document, the matched ids); past the default collapse
-# limits of 8 the planner keeps the written join order and may join every customer to its document
-# before narrowing them to a search's few matches. JIT compilation costs 15-20 ms a query and pays
-# off only for analytical queries that run for seconds. Options given in the URL come after, and win.
+# PostgreSQL session settings for this application's short queries. A customer's detail joins
+# seven relations and a list search its lookups, the search document and the matched ids; past the
+# default collapse limits of 8 the planner keeps the written join order and may join every
+# customer to its document before narrowing them to a search's few matches. JIT compilation costs
+# 15-20 ms a query and pays off only for analytical queries that run for seconds. Options given in
+# the URL come after, and win.
 POSTGRES_SESSION_OPTIONS = "-c jit=off -c join_collapse_limit=12 -c from_collapse_limit=12"
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
