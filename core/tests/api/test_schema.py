@@ -205,7 +205,9 @@ def test_the_docs_page_loads_its_assets_from_this_sites_static_files(client):
     assert parser.urls
     assert all(url.startswith("/static/") for url in parser.urls), parser.urls
     assert not re.search(r"https?://(?!localhost|127\.0\.0\.1)", page)
-    assert "cdn" not in page.lower()
+    # Looked for in the addresses only: the page also carries a random CSRF token,
+    # which spells "cdn" now and then.
+    assert not any("cdn" in url.lower() or url.startswith("//") for url in parser.urls), parser.urls
     for url in parser.urls:
         assert finders.find(url.removeprefix("/static/")), f"{url} is not among the static files"
     assert "/api/v1/schema" in page
