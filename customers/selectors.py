@@ -122,21 +122,43 @@ SUMMARY_FILTERS = frozenset({"category_id", "branch_id"})
 
 
 def customer_summary(*, organization: Organization, filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Deposits, counts and the total balance of the (filtered) non-deleted customers."""
+    """Counts of the (filtered) non-deleted customers, with their balances and deposits per currency.
+
+    Amounts in different currencies are never added up: ``total_balance`` and ``total_deposits``
+    are those of the customers in the organization's base currency (``currency``), and
+    ``balances_by_currency`` holds every currency's own totals, the base currency first.
+    """
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
     from .models import ZERO, CustomerStatus
 
     customers = customer_list(organization=organization, filters=filters).order_by()
-    figures = customers.aggregate(
-        total_deposits=Coalesce(Sum("deposit_amount"), ZERO),
-        total_balance=Coalesce(Sum("balance"), ZERO),
-        customer_count=Count("pk"),
-        archived_customers=Count("pk", filter=Q(status=CustomerStatus.ARCHIVED)),
+    per_currency = list(
+        customers.values("currency").annotate(
+            customer_count=Count("pk"),
+            archived_customers=Count("pk", filter=Q(status=CustomerStatus.ARCHIVED)),
+            total_balance=Coalesce(Sum("balance"), ZERO),
+            total_deposits=Coalesce(Sum("deposit_amount"), ZERO),
+        )
     )
-    figures["unarchived_customers"] = figures["customer_count"] - figures["archived_customers"]
-    return figures
+    base = organization.base_currency
+    per_currency.sort(key=lambda row: (row["currency"] != base, row["currency"]))
+    in_base = next((row for row in per_currency if row["currency"] == base), None)
+    customer_count = sum(row["customer_count"] for row in per_currency)
+    archived = sum(row["archived_customers"] for row in per_currency)
+    return {
+        "total_deposits": in_base["total_deposits"] if in_base else ZERO,
+        "customer_count": customer_count,
+        "archived_customers": archived,
+        "unarchived_customers": customer_count - archived,
+        "total_balance": in_base["total_balance"] if in_base else ZERO,
+        "currency": base,
+        "balances_by_currency": [
+            {key: row[key] for key in ("currency", "customer_count", "total_balance", "total_deposits")}
+            for row in per_currency
+        ],
+    }
 
 
 # What a quick search result carries (CustomerSearchOutputSerializer), and what scopes it.
@@ -173,12 +195,17 @@ def customer_quick_search(
 
 
 def customer_summary_by_category(*, organization: Organization) -> list[dict[str, Any]]:
-    """customer_summary's figures per category, the largest first; customers without one come last."""
+    """customer_summary's figures per category, the largest first; customers without one come last.
+
+    Balances and deposits are those of the customers in the organization's base currency, as
+    customer_summary's totals are; the counts take in every customer.
+    """
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
     from .models import ZERO, CustomerStatus
 
+    in_base_currency = Q(currency=organization.base_currency)
     rows = (
         customer_list(organization=organization)
         .order_by()
@@ -186,8 +213,8 @@ def customer_summary_by_category(*, organization: Organization) -> list[dict[str
         .annotate(
             customer_count=Count("pk"),
             archived_customers=Count("pk", filter=Q(status=CustomerStatus.ARCHIVED)),
-            total_balance=Coalesce(Sum("balance"), ZERO),
-            total_deposits=Coalesce(Sum("deposit_amount"), ZERO),
+            total_balance=Coalesce(Sum("balance", filter=in_base_currency), ZERO),
+            total_deposits=Coalesce(Sum("deposit_amount", filter=in_base_currency), ZERO),
         )
     )
     summary = [

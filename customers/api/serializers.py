@@ -505,9 +505,24 @@ class CustomerSearchOutputSerializer(serializers.ModelSerializer):
         return customer.tax_id or None
 
 
-class CustomerSummaryOutputSerializer(serializers.Serializer):
+class CurrencyTotalsOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    customer_count = serializers.IntegerField()
+    total_balance = serializers.DecimalField(**money)
     total_deposits = serializers.DecimalField(**money)
+
+
+class CustomerSummaryOutputSerializer(serializers.Serializer):
+    total_deposits = serializers.DecimalField(
+        **money, help_text="Deposits held for the customers in the base currency (`currency`)."
+    )
     customer_count = serializers.IntegerField()
     archived_customers = serializers.IntegerField()
     unarchived_customers = serializers.IntegerField()
-    total_balance = serializers.DecimalField(**money)
+    total_balance = serializers.DecimalField(
+        **money, help_text="Balance of the customers in the base currency (`currency`); positive means owed."
+    )
+    currency = serializers.CharField(help_text="The organization's base currency, that of the two totals.")
+    balances_by_currency = CurrencyTotalsOutputSerializer(
+        many=True, help_text="Each currency's own totals, the base currency first: amounts are never converted."
+    )

@@ -34,8 +34,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "categories": categories,
     }
     if not (request.htmx and request.htmx.target == "category-chart"):
+        summary = customer_summary(organization=organization)
         context |= {
-            "summary": customer_summary(organization=organization),
+            "summary": summary,
+            # Shown beside the base currency's totals, never added to them.
+            "other_currencies": [
+                row for row in summary["balances_by_currency"] if row["currency"] != summary["currency"]
+            ],
             "recent_customers": customer_list(organization=organization, filters={"ordering": "-created_at"})[
                 :LIST_LENGTH
             ],

@@ -831,9 +831,49 @@ def test_summary_figures_follow_the_recorded_transactions(api, organization):
         "unarchived_customers": 2,
         # 600.75 owed by the debtor, 250 held for the depositor, 100 owed by the archived one.
         "total_balance": 450.75,
+        "currency": "KES",
+        "balances_by_currency": [
+            {"currency": "KES", "customer_count": 3, "total_balance": 450.75, "total_deposits": 250},
+        ],
     }
     assert b'"total_balance": 450.75' in response.content
     assert b'"total_deposits": 250.00' in response.content
+
+
+def test_summary_never_adds_up_amounts_in_different_currencies(api, organization):
+    shilling_debtor = new_customer(organization, name="Nairobi Debtor")
+    peso_debtor = new_customer(organization, name="Bogotá Debtor", currency="COP")
+    peso_depositor = new_customer(organization, name="Medellín Depositor", currency="COP")
+    krone_debtor = new_customer(organization, name="Aarhus Debtor", currency="DKK")
+    transaction_record(organization=organization, customer=shilling_debtor, type="sale", total_amount="1500")
+    transaction_record(organization=organization, customer=peso_debtor, type="sale", total_amount="2000000")
+    transaction_record(organization=organization, customer=peso_depositor, type="deposit", total_amount="500000")
+    transaction_record(organization=organization, customer=krone_debtor, type="sale", total_amount="750")
+
+    data = api.get("customers/summary").json()["data"]
+
+    assert (data["currency"], data["total_balance"], data["total_deposits"]) == ("KES", 1500, 0)
+    assert data["customer_count"] == 4
+    assert data["balances_by_currency"] == [
+        {"currency": "KES", "customer_count": 1, "total_balance": 1500, "total_deposits": 0},
+        {"currency": "COP", "customer_count": 2, "total_balance": 1500000, "total_deposits": 500000},
+        {"currency": "DKK", "customer_count": 1, "total_balance": 750, "total_deposits": 0},
+    ]
+
+
+def test_summary_of_customers_all_in_other_currencies_has_zero_base_totals(api, organization):
+    krone_debtor = new_customer(organization, name="Aarhus Debtor", currency="DKK")
+    transaction_record(organization=organization, customer=krone_debtor, type="sale", total_amount="750")
+
+    data = api.get("customers/summary").json()["data"]
+
+    assert (data["currency"], data["total_balance"], data["total_deposits"], data["customer_count"]) == (
+        "KES",
+        0,
+        0,
+        1,
+    )
+    assert [row["currency"] for row in data["balances_by_currency"]] == ["DKK"]
 
 
 def test_summary_filters_by_category_and_branch(api, organization, westlands):

@@ -38,3 +38,17 @@ def test_figures_per_category_largest_first_uncategorised_last(organization, oth
 
 def test_no_customers_no_rows(organization):
     assert customer_summary_by_category(organization=organization) == []
+
+
+def test_balances_are_those_of_the_base_currency_and_counts_take_in_every_customer(organization):
+    retail = CategoryFactory(organization=organization, name="Retail")
+    shop = customer_create(organization=organization, name="Duka", category=retail)
+    exporter = customer_create(organization=organization, name="Exporter", category=retail, currency="COP")
+    transaction_record(organization=organization, customer=shop, type="sale", total_amount="250")
+    transaction_record(organization=organization, customer=exporter, type="sale", total_amount="900000")
+    transaction_record(organization=organization, customer=exporter, type="deposit", total_amount="1000000")
+
+    [row] = customer_summary_by_category(organization=organization)
+
+    assert row["customer_count"] == 2
+    assert (row["total_balance"], row["total_deposits"]) == (Decimal("250.00"), Decimal("0.00"))

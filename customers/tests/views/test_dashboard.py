@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils.html import strip_tags
 
 from customers.services import customer_archive, customer_create
 from transactions.services import transaction_record
@@ -82,3 +83,18 @@ def test_user_without_organization_gets_a_clear_403(client_as, django_user_model
 
     assert response.status_code == 403
     assert b"not a member of any organization" in response.content
+
+
+def test_dashboard_shows_other_currencies_beside_the_base_currencys_totals(client_as, viewer, organization, wanjiku):
+    exporter = customer_create(organization=organization, name="Andes Exporter", currency="COP")
+    transaction_record(organization=organization, customer=wanjiku, type="sale", total_amount="15000.00")
+    transaction_record(organization=organization, customer=exporter, type="sale", total_amount="4000000.00")
+    transaction_record(organization=organization, customer=exporter, type="deposit", total_amount="100000.00")
+
+    response = client_as(viewer).get("/")
+
+    stats = " ".join(strip_tags(response.content.decode()).split())
+    assert "Total balance KES 15,000.00 and COP 3,900,000.00" in stats
+    assert "Total deposits KES 0.00 and COP 100,000.00" in stats
+    # The peso amounts are not added to the shillings.
+    assert "3,915,000.00" not in stats and "4,015,000.00" not in stats
