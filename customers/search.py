@@ -366,7 +366,7 @@ def customer_search_filter(
     )
     # Exact identifiers are few (a number, a tax ID, a phone): looked up once and compared by id,
     # unless a shared one (a company's switchboard) has more than RANKED_CANDIDATES customers.
-    exact_ids = _bounded_ids(exact)
+    exact_ids = _bounded_ids(exact, RANKED_CANDIDATES)
     is_exact = Q(pk__in=exact_ids) if exact_ids is not None else Q(Exists(exact.filter(customer_id=OuterRef("pk"))))
     # The rank reads each match's document once, by the join, rather than by a subquery per rank.
     name_key = "search_document__name_key"
@@ -387,6 +387,8 @@ def customer_search_filter(
 # A rank's matches are sorted whole when there are at most this many; more means a common term,
 # whose first matches in name order are found sooner by walking the name index and testing each
 # name (at least one in RANKED_CANDIDATES/organization size passes), so no query sorts more.
+# Both caps are passed where they are used, never bound as default arguments, so that a changed
+# value (the tests leave no room to run every rank's walk) takes effect.
 RANKED_CANDIDATES = 2000
 # The last rank (every word somewhere, or an identifier starting with the query) is where a
 # partial email address or code lands. Its matches cluster in name order (the "hello@te…"
@@ -472,7 +474,7 @@ class _Ranking:
             self.hits[customer_id] = rank
 
 
-def _fts_ids(organization_id: int, expression: str, cap: int = RANKED_CANDIDATES) -> list[int] | None:
+def _fts_ids(organization_id: int, expression: str, cap: int) -> list[int] | None:
     """Ids of the organization's documents matching an FTS5 ``expression``, or None past ``cap``.
 
     Driven from the trigram table, so the scan stops after ``cap`` + 1 matches.
@@ -525,7 +527,7 @@ def _fts_all_of(text: str, *, sampled: bool = True) -> str:
     return " AND ".join(_fts_string(piece) for piece in pieces)
 
 
-def _bounded_ids(queryset: QuerySet, cap: int = RANKED_CANDIDATES) -> list[int] | None:
+def _bounded_ids(queryset: QuerySet, cap: int) -> list[int] | None:
     ids = list(queryset.values_list("customer_id", flat=True)[: cap + 1])
     return None if len(ids) > cap else ids
 
@@ -547,9 +549,7 @@ def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> l
     return None if len(ids) > cap else ids
 
 
-def _sampled_ids(
-    organization_id: int, column: str, texts: tuple[str, ...], cap: int = RANKED_CANDIDATES
-) -> list[int] | None:
+def _sampled_ids(organization_id: int, column: str, texts: tuple[str, ...], cap: int) -> list[int] | None:
     """Ids of the documents whose ``column`` holds every one of ``texts`` (None past ``cap``):
     looked up by sampled trigrams first (the caller checks the whole strings), and by every
     trigram when the sample finds too many."""
@@ -571,7 +571,7 @@ def _sampled_ids(
 
 
 def _name_contains_ids(organization_id: int, phrase: str) -> list[int] | None:
-    return _sampled_ids(organization_id, "name_key", (phrase,))
+    return _sampled_ids(organization_id, "name_key", (phrase,), RANKED_CANDIDATES)
 
 
 def _text_contains_all_ids(organization_id: int, words: tuple[str, ...], *, cap: int) -> list[int] | None:
@@ -602,7 +602,7 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
     exact = CustomerSearchKey.objects.filter(
         organization_id=organization_id, kind__in=EXACT_KINDS, value__in=query.exact_keys
     )
-    exact_ids = _bounded_ids(exact)
+    exact_ids = _bounded_ids(exact, RANKED_CANDIDATES)
     if exact_ids is None:
         ranking.walk(Q(customer_id__in=exact.values("customer_id")), RANK_EXACT)
     else:
