@@ -44,8 +44,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "recent_customers": customer_list(organization=organization, filters={"ordering": "-created_at"})[
                 :LIST_LENGTH
             ],
+            # Ranked within the base currency: amounts in different currencies do not compare.
             "largest_balances": customer_list(organization=organization, filters={"ordering": "-balance"}).filter(
-                balance__gt=0
+                balance__gt=0, currency=organization.base_currency
             )[:LIST_LENGTH],
         }
     return render_page_or_part(

@@ -96,5 +96,7 @@ def test_dashboard_shows_other_currencies_beside_the_base_currencys_totals(clien
     stats = " ".join(strip_tags(response.content.decode()).split())
     assert "Total balance KES 15,000.00 and COP 3,900,000.00" in stats
     assert "Total deposits KES 0.00 and COP 100,000.00" in stats
-    # The peso amounts are not added to the shillings.
+    # The peso amounts are not added to the shillings, nor ranked against them.
     assert "3,915,000.00" not in stats and "4,015,000.00" not in stats
+    assert [customer.name for customer in response.context["largest_balances"]] == ["Wanjiku Traders Ltd"]
+    assert "Largest balances in KES" in stats
