@@ -545,8 +545,7 @@ def _key_prefix_ranges(organization_id: int, keys: Sequence[str]) -> list[QueryS
 def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> list[int] | None:
     """Ids of the customers with an identifier starting with one of ``keys`` (None past ``cap``)."""
     first, *others = _key_prefix_ranges(organization_id, keys)
-    ids = [row["customer_id"] for row in first.union(*others, all=True)[: cap + 1]]
-    return None if len(ids) > cap else ids
+    return _bounded_ids(first.union(*others, all=True), cap)
 
 
 def _sampled_ids(organization_id: int, column: str, texts: tuple[str, ...], cap: int) -> list[int] | None:
@@ -625,11 +624,10 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
         # Every word, the short ones (under a trigram) included, is tested on the text matches.
         ranking.take(key_ids, RANK_OTHER, text_ids=text_ids, text_condition=_words_condition(query.words))
     else:
-        by_text = _words_condition(query.words) if long_words else Q(pk__in=[])
-        by_key = Q()
-        for matches in _key_prefix_ranges(organization_id, query.prefix_keys):
-            by_key |= Q(customer_id__in=matches)
-        ranking.walk(by_text | by_key, RANK_OTHER)
+        conditions = [Q(customer_id__in=matches) for matches in _key_prefix_ranges(organization_id, query.prefix_keys)]
+        if long_words:
+            conditions.append(_words_condition(query.words))
+        ranking.walk(reduce(operator.or_, conditions), RANK_OTHER)
     return [SearchHit(customer_id, rank) for customer_id, rank in ranking.hits.items()]
 
 
