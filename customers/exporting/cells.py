@@ -129,9 +129,11 @@ class CsvFile:
     def append(self, values: Iterable[Any]) -> None:
         self._writer.writerow([csv_value(value) for value in values])
 
-    def extend_formatted(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Rows whose cells are already CSV text (``customers.exporting.database_cells``), or None."""
-        self._writer.writerows(rows)
+    def extend_records(self, records: Sequence[str]) -> None:
+        """Whole records the database wrote (``customers.exporting.database_cells.CsvRecord``)."""
+        if records:
+            self._text.write("\r\n".join(records))
+            self._text.write("\r\n")
 
     def to_bytes(self) -> bytes:
         self._text.flush()

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from customers.exporting import customer_list as customer_list_module
+from customers.exporting.cells import csv_text
 from customers.exporting.customer_list import CUSTOMER_LIST_COLUMNS, customer_rows
 from customers.exporting.resources import CustomerListExportResource
 from customers.selectors import customer_list
@@ -113,6 +114,36 @@ def test_csv_is_utf8_with_a_bom_and_parses_back(api, kamau, munoz):
     assert rows[1][column("Last transaction")] == "2024-05-20 09:30:00"
     # A phone begins with "+", which a spreadsheet would evaluate: it is neutralized like any such text.
     assert rows[1][column("Phone")] == "'+254712345678"
+
+
+# Text the CSV must quote (delimiters, quotes, line breaks) or that PostgreSQL's COPY escapes.
+AWKWARD_CSV_NAMES = {
+    "Q1": "Smith, Jones & Sons",
+    "Q2": 'The "Best" Traders',
+    "Q3": "Line\nBreak\r\nWindows",
+    "Q4": "Back\\slash \\N Traders",
+    "Q5": "Tab\tInside",
+    "Q6": "=SUM(1,2)",
+    "Q7": "Rocket 🚀 שלום",
+    "Q8": "  Padded  ",
+}
+
+
+def test_csv_gives_back_every_awkward_text_exactly_as_stored(api, organization):
+    for number, name in AWKWARD_CSV_NAMES.items():
+        CustomerFactory(organization=organization, customer_no=number, name=name, legal_name="", email="")
+
+    content = api.get("customers/export", {"format": "csv", "ordering": "customer_no"}).content.decode("utf-8-sig")
+
+    rows = list(csv.reader(io.StringIO(content, newline="")))
+    assert [row[column("Customer No")] for row in rows[1:]] == list(AWKWARD_CSV_NAMES)
+    assert {row[0]: row[column("Name")] for row in rows[1:]} == {
+        number: csv_text(name) for number, name in AWKWARD_CSV_NAMES.items()
+    }
+    assert all(row[column("Legal name")] == "" and row[column("Email")] == "" for row in rows[1:])
+    # Records end with CRLF as csv.writer ends them; line breaks inside a quoted name stay as stored.
+    assert content.count("\r\n") == len(AWKWARD_CSV_NAMES) + 2
+    assert content.endswith("\r\n")
 
 
 def test_formula_like_text_is_neutralized_in_xlsx(api, injected, munoz, read_xlsx):
@@ -241,7 +272,7 @@ def test_the_query_count_does_not_grow_with_the_rows(api, organization, django_a
     group = CustomerGroupFactory(organization=organization)
     CustomerFactory.create_batch(60, organization=organization, category=category, group=group)
 
-    # The API key (and its last-used stamp), one count, the ordered ids, one batch of rows with its joins.
+    # The API key (and its last-used stamp), one count, and one statement for the rows with their joins.
     with django_assert_max_num_queries(5):
         response = api.get("customers/export", {"format": "xlsx"})
 

@@ -1,16 +1,19 @@
 """Cells the database formats for long exports agree with the Python rules of ``cells`` on both databases."""
 
+import csv
+import io
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db.models import DateTimeField, DecimalField, TextField, Value
+from django.db.models import DateTimeField, DecimalField, IntegerField, TextField, Value
 
 from accounts.models import Organization
-from customers.exporting.cells import csv_text, csv_value, typed
+from customers.exporting.cells import CellKind, csv_text, csv_value, typed
 from customers.exporting.database_cells import (
+    CsvRecord,
     FormulaNeutralized,
     LocalExcelSerial,
     LocalTimeText,
@@ -101,3 +104,53 @@ def test_money_text_has_two_decimals_and_keeps_null(organization, amount, text):
 )
 def test_formula_neutralized_follows_the_csv_rule(organization, text):
     assert database_value(FormulaNeutralized(Value(text, output_field=TextField()))) == csv_text(text)
+
+
+CSV_TEXTS = [
+    "Plain",
+    "Smith, Jones",
+    'The "Best"',
+    "Line\nBreak",
+    "Carriage\rReturn",
+    "=SUM(1,2)",
+    '+"quoted"',
+    "\tTab",
+    "Back\\slash",
+    "",
+    None,
+    "Ünïcode 🚀 שלום",
+]
+
+
+def csv_writer_record(values) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerow(values)
+    return text.getvalue().removesuffix("\r\n")
+
+
+@pytest.mark.parametrize("text", CSV_TEXTS)
+def test_csv_record_is_the_record_csv_writer_writes_of_the_neutralized_text(organization, text):
+    record = CsvRecord(
+        [
+            (CellKind.TEXT, Value(text, output_field=TextField())),
+            (CellKind.NUMBER, Value(7, output_field=IntegerField())),
+            (
+                CellKind.MONEY,
+                MoneyText(Value(Decimal("-12.5"), output_field=DecimalField(max_digits=18, decimal_places=2))),
+            ),
+            (CellKind.TEXT, Value(text, output_field=TextField())),
+        ]
+    )
+
+    expected = csv_writer_record([csv_value(text), "7", "-12.50", csv_value(text)])
+    assert database_value(record) == expected
+    assert next(csv.reader(io.StringIO(expected, newline=""))) == [csv_value(text), "7", "-12.50", csv_value(text)]
+
+
+def test_a_csv_record_of_empty_cells_keeps_every_place(organization):
+    record = CsvRecord(
+        [(CellKind.TEXT, Value(None, output_field=TextField()))] * 2
+        + [(CellKind.MONEY, MoneyText(Value(None, output_field=DecimalField(max_digits=18, decimal_places=2))))]
+    )
+
+    assert database_value(record) == ",,"
