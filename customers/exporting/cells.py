@@ -26,6 +26,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What makes csv.writer quote a field: its delimiter, its quote character and line breaks.
+CSV_QUOTED_CHARACTERS = (",", '"', "\n", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 PDF_CONTENT_TYPE = "application/pdf"
@@ -83,6 +85,14 @@ def is_formula_like(text: str) -> bool:
 
 def csv_text(text: str) -> str:
     return f"'{text}" if is_formula_like(text) else text
+
+
+def csv_field(text: str) -> str:
+    """``text`` as one field of a CSV record: neutralized, and quoted where ``csv.writer`` would quote it."""
+    text = csv_text(text)
+    if any(character in text for character in CSV_QUOTED_CHARACTERS):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def csv_value(value: Any) -> str:

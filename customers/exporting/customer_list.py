@@ -25,9 +25,10 @@ from .cells import (
     Column,
     CsvFile,
     ExportFile,
+    csv_field,
     display,
 )
-from .database_cells import CsvRecord, LocalExcelSerial, LocalTimeText, MoneyText, XlsxRowXml
+from .database_cells import CsvRecord, CsvText, LocalExcelSerial, LocalTimeText, MoneyText, XlsxRowXml
 from .pdf import column_percentages, document_context, render_pdf
 from .xlsx_stream import XlsxStream
 
@@ -138,8 +139,8 @@ def customer_rows(
 def database_cell(column: Column, *, zone: ZoneInfo, for_csv: bool) -> Expression:
     """The SQL expression of ``column``'s value as the csv file, or an xlsx cell, holds it.
 
-    Text stays as stored: the record around it (``CsvRecord``, ``XlsxRowXml``) escapes it and
-    neutralizes formulas as its format needs.
+    Text stays as stored: the record around it escapes it and neutralizes formulas as its format
+    needs (``CsvText``, ``XlsxRowXml``).
     """
     field = F(column.field)
     if column.labels:
@@ -152,20 +153,28 @@ def database_cell(column: Column, *, zone: ZoneInfo, for_csv: bool) -> Expressio
     return field
 
 
-def _record_cells(columns: Sequence[Column], *, zone: ZoneInfo, for_csv: bool) -> list[tuple[CellKind, Expression]]:
-    # Choice labels are text; their raw values never reach the file.
-    return [
-        (CellKind.TEXT if column.labels else column.kind, database_cell(column, zone=zone, for_csv=for_csv))
-        for column in columns
-    ]
-
-
 def csv_record(columns: Sequence[Column], *, zone: ZoneInfo) -> Expression:
-    return CsvRecord(_record_cells(columns, zone=zone, for_csv=True))
+    return CsvRecord(*(_csv_field(column, zone=zone) for column in columns))
+
+
+def _csv_field(column: Column, *, zone: ZoneInfo) -> Expression:
+    if column.labels:
+        # The labels are written as finished fields; a stored value without a label is text like any other.
+        whens = [When(**{column.field: value}, then=Value(csv_field(label))) for value, label in column.labels.items()]
+        return Case(*whens, default=CsvText(F(column.field)), output_field=CharField())
+    if column.kind is CellKind.TEXT:
+        return CsvText(F(column.field))
+    return database_cell(column, zone=zone, for_csv=True)
 
 
 def xlsx_row(columns: Sequence[Column], *, zone: ZoneInfo) -> Expression:
-    return XlsxRowXml(_record_cells(columns, zone=zone, for_csv=False))
+    # Choice labels are text; their raw values never reach the sheet.
+    return XlsxRowXml(
+        [
+            (CellKind.TEXT if column.labels else column.kind, database_cell(column, zone=zone, for_csv=False))
+            for column in columns
+        ]
+    )
 
 
 def formatted_record_batches(

@@ -11,9 +11,10 @@ import pytest
 from django.db.models import DateTimeField, DecimalField, IntegerField, TextField, Value
 
 from accounts.models import Organization
-from customers.exporting.cells import CellKind, csv_text, csv_value, typed
+from customers.exporting.cells import csv_field, csv_text, csv_value, typed
 from customers.exporting.database_cells import (
     CsvRecord,
+    CsvText,
     FormulaNeutralized,
     LocalExcelSerial,
     LocalTimeText,
@@ -129,28 +130,26 @@ def csv_writer_record(values) -> str:
 
 
 @pytest.mark.parametrize("text", CSV_TEXTS)
-def test_csv_record_is_the_record_csv_writer_writes_of_the_neutralized_text(organization, text):
+def test_a_csv_record_is_what_csv_writer_writes_of_the_neutralized_text(organization, text):
+    money = Value(Decimal("-12.5"), output_field=DecimalField(max_digits=18, decimal_places=2))
     record = CsvRecord(
-        [
-            (CellKind.TEXT, Value(text, output_field=TextField())),
-            (CellKind.NUMBER, Value(7, output_field=IntegerField())),
-            (
-                CellKind.MONEY,
-                MoneyText(Value(Decimal("-12.5"), output_field=DecimalField(max_digits=18, decimal_places=2))),
-            ),
-            (CellKind.TEXT, Value(text, output_field=TextField())),
-        ]
+        CsvText(Value(text, output_field=TextField())),
+        Value(7, output_field=IntegerField()),
+        MoneyText(money),
+        CsvText(Value(text, output_field=TextField())),
     )
 
-    expected = csv_writer_record([csv_value(text), "7", "-12.50", csv_value(text)])
-    assert database_value(record) == expected
-    assert next(csv.reader(io.StringIO(expected, newline=""))) == [csv_value(text), "7", "-12.50", csv_value(text)]
+    fields = [csv_value(text), "7", "-12.50", csv_value(text)]
+    assert database_value(record) == csv_writer_record(fields)
+    assert next(csv.reader(io.StringIO(database_value(record), newline=""))) == fields
+    if text:
+        assert csv_field(text) == csv_writer_record([csv_value(text)])
 
 
-def test_a_csv_record_of_empty_cells_keeps_every_place(organization):
+def test_a_csv_record_of_empty_fields_keeps_every_place(organization):
+    nothing = Value(None, output_field=DecimalField(max_digits=18, decimal_places=2))
     record = CsvRecord(
-        [(CellKind.TEXT, Value(None, output_field=TextField()))] * 2
-        + [(CellKind.MONEY, MoneyText(Value(None, output_field=DecimalField(max_digits=18, decimal_places=2))))]
+        CsvText(Value(None, output_field=TextField())), CsvText(Value("", output_field=TextField())), MoneyText(nothing)
     )
 
     assert database_value(record) == ",,"
