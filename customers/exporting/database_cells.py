@@ -210,7 +210,10 @@ class CsvRecord(Func):
         params: list[Any] = []
         for expression in self.source_expressions:
             value_sql, value_params = compiler.compile(expression)
-            pieces.append(f"COALESCE(CAST({value_sql} AS TEXT), '')")
+            # CsvText is never NULL and already text: a hundred thousand rows of thirteen such
+            # fields spare that many COALESCE and CAST steps.
+            finished = isinstance(expression, CsvText)
+            pieces.append(value_sql if finished else f"COALESCE(CAST({value_sql} AS TEXT), '')")
             params += value_params
         return "(" + " || ',' || ".join(pieces) + ")", params
 
