@@ -3,6 +3,7 @@
 import contextlib
 from collections.abc import Iterator, Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 
@@ -37,7 +38,10 @@ def copied_text_values(queryset: QuerySet) -> Iterator[str]:
     connection can run nothing else: the caller writes nothing to the database while it reads.
     """
     database = connections[queryset.db]
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return  # a filter that can match nothing (QuerySet.none()) compiles to no statement at all
     with database.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
         copy.set_types(["text"])  # psycopg reads the text format: escapes undone, NULL as None
         for (value,) in copy.rows():

@@ -146,6 +146,18 @@ def test_csv_gives_back_every_awkward_text_exactly_as_stored(api, organization):
     assert content.endswith("\r\n")
 
 
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_a_search_left_with_nothing_to_match_exports_the_header_alone(api, kamau, format, read_xlsx):
+    # Zero-width spaces pass as a query but leave nothing searchable: the list is empty.
+    response = api.get("customers/export", {"format": format, "search": "\u200b\u200b"})
+
+    assert response.status_code == 200
+    if format == "csv":
+        assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == [HEADERS]
+    else:
+        assert read_xlsx(response.content)["Customers"].max_row == 1
+
+
 def test_formula_like_text_is_neutralized_in_xlsx(api, injected, munoz, read_xlsx):
     response = api.get("customers/export", {"format": "xlsx"})
 
