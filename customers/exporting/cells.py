@@ -26,8 +26,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# What makes csv.writer quote a field: its delimiter, its quote character and line breaks.
-CSV_QUOTED_CHARACTERS = (",", '"', "\n", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 PDF_CONTENT_TYPE = "application/pdf"
@@ -88,11 +86,11 @@ def csv_text(text: str) -> str:
 
 
 def csv_field(text: str) -> str:
-    """``text`` as one field of a CSV record: neutralized, and quoted where ``csv.writer`` would quote it."""
-    text = csv_text(text)
-    if any(character in text for character in CSV_QUOTED_CHARACTERS):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    """``text`` as one field of a CSV record, as ``csv.writer`` writes it once neutralized."""
+    record = io.StringIO()
+    # The default line ending stays: csv.writer quotes a field that holds one of its characters.
+    csv.writer(record).writerow([csv_text(text)])
+    return record.getvalue().removesuffix("\r\n")
 
 
 def csv_value(value: Any) -> str:

@@ -144,13 +144,18 @@ def database_cell(column: Column, *, zone: ZoneInfo, for_csv: bool) -> Expressio
     """
     field = F(column.field)
     if column.labels:
-        whens = [When(**{column.field: value}, then=Value(label)) for value, label in column.labels.items()]
-        return Case(*whens, default=field, output_field=CharField())
+        return _labelled(column, labels=column.labels, default=field)
     if column.kind is CellKind.MONEY:
         return MoneyText(field)
     if column.kind is CellKind.DATETIME:
         return LocalTimeText(field, zone=zone) if for_csv else LocalExcelSerial(field, zone=zone)
     return field
+
+
+def _labelled(column: Column, *, labels: Mapping[str, str], default: Expression) -> Expression:
+    """``column``'s stored choice as its label from ``labels``, else ``default``."""
+    whens = [When(**{column.field: value}, then=Value(label)) for value, label in labels.items()]
+    return Case(*whens, default=default, output_field=CharField())
 
 
 def csv_record(columns: Sequence[Column], *, zone: ZoneInfo) -> Expression:
@@ -160,8 +165,8 @@ def csv_record(columns: Sequence[Column], *, zone: ZoneInfo) -> Expression:
 def _csv_field(column: Column, *, zone: ZoneInfo) -> Expression:
     if column.labels:
         # The labels are written as finished fields; a stored value without a label is text like any other.
-        whens = [When(**{column.field: value}, then=Value(csv_field(label))) for value, label in column.labels.items()]
-        return Case(*whens, default=CsvText(F(column.field)), output_field=CharField())
+        finished = {value: csv_field(label) for value, label in column.labels.items()}
+        return _labelled(column, labels=finished, default=CsvText(F(column.field)))
     if column.kind is CellKind.TEXT:
         return CsvText(F(column.field))
     return database_cell(column, zone=zone, for_csv=True)

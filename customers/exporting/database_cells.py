@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import CharField, FloatField, Func
 
-from .cells import CSV_QUOTED_CHARACTERS, FORMULA_TRIGGERS, CellKind
+from .cells import FORMULA_TRIGGERS, CellKind
 
 # The transitions looked up for SQLite: from 1970 to well past any stored time.
 _FIRST_YEAR = 1970
@@ -169,6 +169,10 @@ class FormulaNeutralized(Func):
         return self._neutralized(compiler, "ascii")
 
 
+# What makes csv.writer (csv.QUOTE_MINIMAL) quote a field: its delimiter, quote character and line breaks.
+_CSV_QUOTED_CHARACTERS = (",", '"', "\n", "\r")
+
+
 class CsvText(Func):
     """Text as one field of a CSV record: what ``cells.csv_field`` makes of it, made by the database.
 
@@ -185,8 +189,8 @@ class CsvText(Func):
         neutralized_sql, neutralized_params = compiler.compile(FormulaNeutralized(expression))
         position = "strpos" if connection.vendor == "postgresql" else "instr"
         # Whether the text needs quotes does not change with the apostrophe the neutralizing adds.
-        needs_quotes = " OR ".join(f"{position}({value_sql}, %s) > 0" for _ in CSV_QUOTED_CHARACTERS)
-        needs_quotes_params = [param for character in CSV_QUOTED_CHARACTERS for param in (*value_params, character)]
+        needs_quotes = " OR ".join(f"{position}({value_sql}, %s) > 0" for _ in _CSV_QUOTED_CHARACTERS)
+        needs_quotes_params = [param for character in _CSV_QUOTED_CHARACTERS for param in (*value_params, character)]
         return (
             f"CASE WHEN {needs_quotes} THEN '\"' || replace({neutralized_sql}, '\"', '\"\"') || '\"'"
             f" ELSE COALESCE({neutralized_sql}, '') END",

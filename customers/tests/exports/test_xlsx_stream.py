@@ -104,7 +104,7 @@ def test_formatted_batches_come_from_one_statement_in_the_lists_order_with_progr
     record = csv_record(CUSTOMER_LIST_COLUMNS[:1], zone=organization_zone(organization))
     done = []
 
-    # One streamed statement (PostgreSQL's COPY, which Django's query log does not see, or one query).
+    # One statement, read a batch at a time.
     with django_assert_max_num_queries(1):
         batches = list(formatted_record_batches(customers=customers, record=record, on_batch=done.append))
 
