@@ -77,7 +77,9 @@ def api_key_find(*, raw_key: str) -> ApiKey | None:
     parts = raw_key.split("_", 2)
     if len(parts) != 3:
         return None
-    api_key = ApiKey.objects.select_related("organization").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    # The prefix is unique: no ordering to compile and sort by, as .first() would add.
+    found = ApiKey.objects.select_related("organization").filter(prefix=parts[1], revoked_at__isnull=True)
+    api_key = next(iter(found.order_by()[:1]), None)
     if api_key is None or not api_key.secret_matches(raw_key):
         return None
     return api_key

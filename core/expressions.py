@@ -3,7 +3,24 @@
 import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import BooleanField, Func
+
+from .db import Sql
+
+
+def among_ids_sql(column_sql: str, vendor: str) -> str:
+    """SQL that is true when ``column_sql`` is one of the ids bound to its one placeholder
+    (the parameter is ``AmongIds.parameter``)."""
+    if vendor == "postgresql":
+        return f"{column_sql} = ANY(%s)"
+    # The column is compiled SQL and the ids are a bound parameter.
+    return f"{column_sql} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+
+
+def among_ids(column: str, ids: list[int]) -> Sql:
+    """The condition ``column`` is one of ``ids``, for a statement written as SQL."""
+    return Sql(among_ids_sql(column, connection.vendor), (AmongIds.parameter(connection, list(ids)),))
 
 
 class AmongIds(Func):
@@ -24,12 +41,6 @@ class AmongIds(Func):
         """The query parameter that stands for ``ids``, to run a compiled query for other ids."""
         return ids if connection.vendor == "postgresql" else json.dumps(ids)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.source_expressions[0])
-        ids = self.parameter(connection, self.ids)
-        # The column is compiled SQL and the ids are a bound parameter.
-        return f"{column_sql} IN (SELECT value FROM json_each(%s))", (*column_params, ids)  # noqa: S608
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        column_sql, column_params = compiler.compile(self.source_expressions[0])
-        return f"{column_sql} = ANY(%s)", (*column_params, self.parameter(connection, self.ids))
+        return among_ids_sql(column_sql, connection.vendor), (*column_params, self.parameter(connection, self.ids))

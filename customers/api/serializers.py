@@ -17,6 +17,7 @@ from customers.models import (
     ContactPhone,
     Customer,
     CustomerGroup,
+    CustomerStatus,
     CustomerType,
     FinanceCode,
     VatZone,
@@ -494,12 +495,15 @@ class CustomerDetailOutputSerializer(CustomerListOutputSerializer):
         }
 
 
-class CustomerSearchOutputSerializer(serializers.ModelSerializer):
+class CustomerSearchOutputSerializer(serializers.Serializer):
+    # Declared field by field: autocomplete renders it on every keystroke, and a ModelSerializer
+    # derives its fields from the model again for every instance of the serializer.
+    id = serializers.IntegerField(read_only=True)
+    customer_no = serializers.CharField(max_length=50)
+    name = serializers.CharField(max_length=255)
     tin = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Customer
-        fields = ["id", "customer_no", "name", "tin", "phone", "status"]
+    phone = serializers.CharField(max_length=50, required=False)
+    status = serializers.ChoiceField(choices=CustomerStatus.choices, required=False)
 
     def get_tin(self, customer: Customer) -> str | None:
         return customer.tax_id or None
