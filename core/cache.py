@@ -10,7 +10,7 @@ import logging
 from functools import wraps
 
 import redis.exceptions
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger("customerhub.cache")
 
@@ -36,7 +36,31 @@ def _default(key, default=None, version=None):
     return default
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Keeps one redis-py client per connection pool instead of making one per cache operation.
+
+    Making a client fills its table of some 170 reply handlers, which cost a throttled API request
+    about as much as its round trip to Redis. A client holds no connection of its own (it takes
+    one from the shared pool for each command) and may be shared between threads.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
     @_fail_open(_default)
     def get(self, key, default=None, version=None):
         return super().get(key, default, version)

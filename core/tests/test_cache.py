@@ -53,3 +53,15 @@ def test_with_redis_up_values_are_cached(settings):
     assert cache.get("summary-demo") == {"customer_count": 214}
     assert cache.add("summary-demo", {"customer_count": 0}, 60) is False
     cache.delete("summary-demo")
+
+
+def test_operations_share_one_client_of_the_connection_pool(settings):
+    cache = use_cache(settings, LOCAL_REDIS)
+
+    cache.set("customer-count", 3, 60)
+    first = cache._cache.get_client("customer-count", write=True)
+    cache.incr("customer-count")
+
+    assert cache._cache.get_client("customer-count", write=True) is first
+    assert cache.get("customer-count") == 4
+    cache.delete("customer-count")
