@@ -69,6 +69,25 @@ class TestApiKeyFind:
         assert found.organization == organization
         assert found.scope == ApiKeyScope.WRITE
 
+    def test_one_statement_finds_the_key_with_its_organizations_settings(self, organization, django_assert_num_queries):
+        organization.base_currency, organization.timezone, organization.country = "COP", "America/Bogota", "CO"
+        organization.save()
+        issued = api_key_create(organization=organization, name="POS till 1", scope="write")
+        api_key_touch(api_key=issued.api_key)
+
+        with django_assert_num_queries(1):
+            found = api_key_find(raw_key=issued.secret)
+            settings_read = (found.organization.name, found.organization.slug, found.organization.base_currency)
+            timezone_read = (found.organization.timezone, found.organization.country)
+
+        assert settings_read == (organization.name, organization.slug, "COP")
+        assert timezone_read == ("America/Bogota", "CO")
+        # The key's own timestamps are converted as the ORM converts them (aware datetimes).
+        assert found.last_used_at == ApiKey.objects.get(pk=found.pk).last_used_at
+        assert timezone.is_aware(found.created_at)
+        # The organization's timestamps, left out of that statement, load when asked for.
+        assert found.organization.created_at == organization.created_at
+
     def test_wrong_secret_with_the_right_prefix_is_refused(self, organization):
         issued = api_key_create(organization=organization, name="POS till 1")
         tag, prefix, body = issued.secret.split("_", 2)
