@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections, transaction
+from django.db import connection, connections, models, router, transaction
 from django.db.models import QuerySet
 
 # SQLite's ANALYZE looks at this many rows per index: enough for the planner, quick at any size.
@@ -31,9 +31,10 @@ class Sql:
         return Sql(f"NOT ({self.text})", self.params)
 
 
-def sql_rows(statement: Sql) -> list[tuple]:
-    """Every row ``statement`` selects."""
-    with connection.cursor() as cursor:
+def sql_rows(statement: Sql, *, model: type[models.Model]) -> list[tuple]:
+    """Every row ``statement`` selects, from the database the router reads ``model`` from (a GET
+    request's read replica, when there is one), as a queryset of ``model`` would read it."""
+    with connections[router.db_for_read(model)].cursor() as cursor:
         cursor.execute(statement.text, statement.params)
         return cursor.fetchall()
 

@@ -448,7 +448,8 @@ def _sql_contains(column: str, text: str) -> Sql:
 
 def _ids_up_to(statement: Sql, cap: int) -> list[int] | None:
     """The customer ids ``statement`` selects, or None when there are more than ``cap``."""
-    ids = [row[0] for row in sql_rows(Sql(f"{statement.text} LIMIT %s", (*statement.params, cap + 1)))]
+    bounded = Sql(f"{statement.text} LIMIT %s", (*statement.params, cap + 1))
+    ids = [row[0] for row in sql_rows(bounded, model=CustomerSearchDocument)]
     return None if len(ids) > cap else ids
 
 
@@ -506,7 +507,7 @@ class _Ranking:
             f"SELECT customer_id FROM {DOCUMENTS} WHERE {condition.text} ORDER BY name_key, customer_id LIMIT %s",  # noqa: S608
             (*condition.params, self.limit - len(self.hits)),
         )
-        for (customer_id,) in sql_rows(statement):
+        for (customer_id,) in sql_rows(statement, model=CustomerSearchDocument):
             self.hits[customer_id] = rank
 
     def take(
@@ -543,7 +544,8 @@ class _Ranking:
             Sql(
                 f"SELECT name_key, customer_id, organization_id, branch_id FROM {DOCUMENTS} WHERE {condition.text}",  # noqa: S608
                 condition.params,
-            )
+            ),
+            model=CustomerSearchDocument,
         )
         ordered = sorted(
             (name_key, customer_id)

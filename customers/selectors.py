@@ -190,7 +190,7 @@ def _quick_search_results(*, organization: Organization, customer_ids: list[int]
     organization_at = names.index("organization_id")
     return {
         row[0]: Customer.from_db(connection.alias, names, row)
-        for row in sql_rows(statement)
+        for row in sql_rows(statement, model=Customer)
         if row[organization_at] == organization.pk
     }
 

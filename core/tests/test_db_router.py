@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from config.db_router import ReplicaReadMiddleware
 from customers.models import Customer
+from customers.search import search_index_refresh
 from customers.selectors import customer_list
 from tests.factories import CustomerFactory
 
@@ -76,6 +77,22 @@ def test_a_get_list_reads_from_the_replica(api, customer):
     assert response.json()["meta"]["total"] == 1
     assert seen["replica"]
     assert seen["default"] == []
+
+
+def test_a_quick_search_reads_its_index_and_customers_from_the_replica(api, customer):
+    search_index_refresh(customer_ids=[customer.pk])
+    key_used_just_now()
+
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = api.get("customers/search", {"q": "wanjiku"})
+
+    assert [item["name"] for item in response.json()["data"]] == ["Wanjiku Hardware Ltd"]
+    replica_tables = " ".join(query["sql"] for query in replica.captured_queries)
+    assert "customers_customersearch" in replica_tables and "FROM customers_customer " in replica_tables
+    assert not [query["sql"] for query in primary.captured_queries if "customers_customer" in query["sql"]]
 
 
 def test_a_get_that_wrote_reads_afterwards_from_the_primary(api, customer):

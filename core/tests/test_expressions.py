@@ -28,7 +28,7 @@ def test_among_ids_as_sql_keeps_exactly_the_given_ids_and_combines_with_other_co
 
     def names(condition: Sql) -> list[str]:
         statement = Sql(f"SELECT name FROM {table} WHERE {condition.text} ORDER BY name", condition.params)  # noqa: S608
-        return [name for (name,) in sql_rows(statement)]
+        return [name for (name,) in sql_rows(statement, model=Customer)]
 
     assert names(among_ids("id", chosen)) == ["Customer 1", "Customer 2", "Customer 4"]
     # Parameters follow their placeholders through &, | and ~.
