@@ -75,15 +75,20 @@ def _executed_sql(call) -> list[dict]:
     return statements
 
 
+def _sample(queryset, rng: random.Random, count: int, *, fields: tuple[str, ...] = ()) -> list[dict]:
+    """``count`` rows of ``queryset`` drawn with ``rng``, in the order drawn: the same rows on every
+    run over the same data, so that runs compare (ORDER BY RANDOM() drew other rows each time)."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    chosen = rng.sample(ids, min(count, len(ids)))
+    rows = {row["pk"]: row for row in queryset.filter(pk__in=chosen).values("pk", *fields)}
+    return [rows[pk] for pk in chosen]
+
+
 def _quick_search_queries(organization, rng: random.Random) -> list[str]:
     from customers.models import ContactEmail, Customer, CustomerSearchKey, SearchKeyKind
 
-    customers = list(
-        Customer.objects.filter(organization=organization, deleted_at__isnull=True)
-        .exclude(phone="")
-        .order_by("?")[:200]
-        .values("name", "customer_no", "tax_id", "phone", "email")
-    )
+    with_phone = Customer.objects.filter(organization=organization, deleted_at__isnull=True).exclude(phone="")
+    customers = _sample(with_phone, rng, 200, fields=("name", "customer_no", "tax_id", "phone", "email"))
     references = list(
         CustomerSearchKey.objects.filter(organization=organization, kind=SearchKeyKind.REFERENCE).values_list(
             "value", flat=True
@@ -309,9 +314,7 @@ def main() -> None:
 
     rng = random.Random(11)
     search_queries = _quick_search_queries(organization, rng)
-    customer_ids = list(
-        Customer.objects.filter(organization=organization).order_by("?").values_list("pk", flat=True)[:300]
-    )
+    customer_ids = [row["pk"] for row in _sample(Customer.objects.filter(organization=organization), rng, 300)]
     from customers.models import Category
 
     category_ids = list(Category.objects.filter(organization=organization).values_list("pk", flat=True))
