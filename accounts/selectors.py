@@ -1,5 +1,7 @@
 """Reads for organizations, branches, memberships and API keys."""
 
+from functools import cache
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models
 from django.db.models import Count, Q, QuerySet
@@ -83,6 +85,7 @@ _KEY_ORGANIZATION_FIELDS = tuple(
 )
 
 
+@cache
 def _api_key_with_organization_sql() -> str:
     quote = connection.ops.quote_name
     key_organization = quote(ApiKey._meta.get_field("organization").column)

@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Organization
-from core.db import Sql, sql_rows
 from core.exceptions import NotFound
 from core.expressions import among_ids
 
@@ -164,12 +163,8 @@ def customer_summary(*, organization: Organization, filters: Mapping[str, Any] |
     }
 
 
-# What a quick search result carries (CustomerSearchOutputSerializer), in the model's field order.
-QUICK_SEARCH_FIELDS = tuple(
-    field
-    for field in Customer._meta.concrete_fields
-    if field.attname in {"id", "customer_no", "name", "tax_id", "phone", "status", "organization_id"}
-)
+# What a quick search result carries (CustomerSearchOutputSerializer), and what scopes it.
+QUICK_SEARCH_COLUMNS = ("id", "customer_no", "name", "status", "tax_id", "phone", "organization_id")
 
 
 def _quick_search_results(*, organization: Organization, customer_ids: list[int]) -> dict[int, Customer]:
@@ -180,19 +175,13 @@ def _quick_search_results(*, organization: Organization, customer_ids: list[int]
     key alone, and the organization is compared here: asked for it too, SQLite may walk the
     organization's index instead of looking up a handful of ids.
     """
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in QUICK_SEARCH_FIELDS)
+    columns = ", ".join(connection.ops.quote_name(column) for column in QUICK_SEARCH_COLUMNS)
     among = among_ids("id", customer_ids)
-    statement = Sql(
+    found = Customer.objects.raw(
         f"SELECT {columns} FROM {Customer._meta.db_table} WHERE {among.text} AND deleted_at IS NULL",  # noqa: S608
         among.params,
     )
-    names = [field.attname for field in QUICK_SEARCH_FIELDS]
-    organization_at = names.index("organization_id")
-    return {
-        row[0]: Customer.from_db(connection.alias, names, row)
-        for row in sql_rows(statement, model=Customer)
-        if row[organization_at] == organization.pk
-    }
+    return {customer.pk: customer for customer in found if customer.organization_id == organization.pk}
 
 
 def customer_quick_search(
