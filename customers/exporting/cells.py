@@ -8,7 +8,6 @@ shows as the text itself and never evaluates. Numbers are written as numbers, so
 balance stays a number.
 """
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -86,11 +85,22 @@ def csv_text(text: str) -> str:
 
 
 def csv_field(text: str) -> str:
-    """``text`` as one field of a CSV record, as ``csv.writer`` writes it once neutralized."""
-    record = io.StringIO()
-    # The default line ending stays: csv.writer quotes a field that holds one of its characters.
-    csv.writer(record).writerow([csv_text(text)])
-    return record.getvalue().removesuffix("\r\n")
+    """``text`` as one field of a CSV record: neutralized, in double quotes, its own quotes doubled.
+
+    Text is always quoted and numbers never are (``csv.QUOTE_NONNUMERIC``'s rule), so a reader
+    tells "00123" the text from 123 the number, and every text field is written the same way.
+    """
+    return '"' + csv_text(text).replace('"', '""') + '"'
+
+
+def csv_record(values: Iterable[Any]) -> str:
+    """One CSV record of typed values, its line ending aside: text and Yes/No quoted, the rest bare."""
+    return ",".join(_csv_record_field(value) for value in values)
+
+
+def _csv_record_field(value: Any) -> str:
+    text = csv_value(value) if isinstance(value, bool) else value
+    return csv_field(text) if isinstance(text, str) else csv_value(text)
 
 
 def csv_value(value: Any) -> str:
@@ -125,20 +135,22 @@ def display(value: Any) -> str:
 
 
 class CsvFile:
-    """A CSV in UTF-8 with a byte-order mark, so Excel opens accents and currency signs right."""
+    """A CSV in UTF-8 with a byte-order mark, so Excel opens accents and currency signs right.
+
+    Records end with CRLF, as RFC 4180 and ``csv.writer`` end them.
+    """
 
     def __init__(self, headers: Sequence[str]):
         # Encoded as it is written: a text buffer of a long export would take four bytes a character.
         self._buffer = io.BytesIO()
         self._text = io.TextIOWrapper(self._buffer, encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._text)
-        self._writer.writerow([csv_text(header) for header in headers])
+        self.extend_records([csv_record(headers)])
 
     def append(self, values: Iterable[Any]) -> None:
-        self._writer.writerow([csv_value(value) for value in values])
+        self.extend_records([csv_record(values)])
 
     def extend_records(self, records: Sequence[str]) -> None:
-        """Whole records the database wrote (``customers.exporting.database_cells.CsvRecord``)."""
+        """Whole records: ``csv_record``'s, or the database's (``customers.exporting.database_cells.CsvRecord``)."""
         if records:
             self._text.write("\r\n".join(records))
             self._text.write("\r\n")

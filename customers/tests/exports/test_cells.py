@@ -40,7 +40,7 @@ def test_a_csv_file_starts_with_a_bom_and_keeps_accents():
     content = csv_file.to_bytes()
 
     assert content.startswith(b"\xef\xbb\xbf")
-    assert content.decode("utf-8-sig").splitlines() == ["Name,Balance", "Muñoz Åberg,-1.50"]
+    assert content.decode("utf-8-sig").splitlines() == ['"Name","Balance"', '"Muñoz Åberg",-1.50']
 
 
 def test_xlsx_stores_formula_like_text_as_quote_prefixed_strings_and_numbers_as_numbers():

@@ -11,7 +11,7 @@ import pytest
 from django.db.models import DateTimeField, DecimalField, IntegerField, TextField, Value
 
 from accounts.models import Organization
-from customers.exporting.cells import csv_field, csv_text, csv_value, typed
+from customers.exporting.cells import csv_field, csv_record, csv_text, csv_value, typed
 from customers.exporting.database_cells import (
     CsvRecord,
     CsvText,
@@ -124,13 +124,14 @@ CSV_TEXTS = [
 
 
 def csv_writer_record(values) -> str:
+    """The record csv.writer writes when it quotes text and leaves numbers bare."""
     text = io.StringIO()
-    csv.writer(text).writerow(values)
+    csv.writer(text, quoting=csv.QUOTE_NONNUMERIC).writerow(values)
     return text.getvalue().removesuffix("\r\n")
 
 
 @pytest.mark.parametrize("text", CSV_TEXTS)
-def test_a_csv_record_is_what_csv_writer_writes_of_the_neutralized_text(organization, text):
+def test_a_csv_record_quotes_the_neutralized_text_and_leaves_numbers_bare(organization, text):
     money = Value(Decimal("-12.5"), output_field=DecimalField(max_digits=18, decimal_places=2))
     record = CsvRecord(
         CsvText(Value(text, output_field=TextField())),
@@ -139,11 +140,19 @@ def test_a_csv_record_is_what_csv_writer_writes_of_the_neutralized_text(organiza
         CsvText(Value(text, output_field=TextField())),
     )
 
-    fields = [csv_value(text), "7", "-12.50", csv_value(text)]
-    assert database_value(record) == csv_writer_record(fields)
+    neutralized = csv_text(text or "")
+    assert database_value(record) == csv_writer_record([neutralized, 7, Decimal("-12.50"), neutralized])
+    fields = [neutralized, "7", "-12.50", neutralized]
     assert next(csv.reader(io.StringIO(database_value(record), newline=""))) == fields
-    if text:
-        assert csv_field(text) == csv_writer_record([csv_value(text)])
+    assert database_value(CsvText(Value(text, output_field=TextField()))) == csv_field(text or "")
+    assert csv_record([text or "", 7, Decimal("-12.50")]) == csv_writer_record([neutralized, 7, Decimal("-12.50")])
+
+
+def test_a_record_too_long_for_one_sqlite_printf_is_written_the_same(organization):
+    fields = [f"Field {number}, with a comma" if number % 2 else f'"{number}"' for number in range(150)]
+    record = CsvRecord(*(CsvText(Value(field, output_field=TextField())) for field in fields))
+
+    assert database_value(record) == csv_writer_record(fields)
 
 
 def test_a_csv_record_of_empty_fields_keeps_every_place(organization):
@@ -152,4 +161,5 @@ def test_a_csv_record_of_empty_fields_keeps_every_place(organization):
         CsvText(Value(None, output_field=TextField())), CsvText(Value("", output_field=TextField())), MoneyText(nothing)
     )
 
-    assert database_value(record) == ",,"
+    # Text is quoted even when empty; an amount that is not there is an empty field.
+    assert database_value(record) == '"","",'

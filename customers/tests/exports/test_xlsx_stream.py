@@ -108,7 +108,7 @@ def test_formatted_batches_come_from_one_statement_in_the_lists_order_with_progr
     with django_assert_max_num_queries(1):
         batches = list(formatted_record_batches(customers=customers, record=record, on_batch=done.append))
 
-    assert batches == [["B1", "B4"], ["B2", "B3"], ["B0"]]
+    assert batches == [['"B1"', '"B4"'], ['"B2"', '"B3"'], ['"B0"']]
     assert done == [2, 4, 5]
 
 
