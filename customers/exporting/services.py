@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import ApiKey, Organization
 from core.tasks import TRANSIENT_ERRORS, enqueue
-from customers.jobs import job_fail, job_mark_running, job_progress, job_succeed
+from customers.jobs import job_fail, job_mark_running, job_progress_recorder, job_succeed
 from customers.models import ExportJob, ExportKind
 from customers.selectors import customer_list
 
@@ -68,7 +68,7 @@ def customer_list_export_job_run(*, job: ExportJob) -> None:
             organization=job.organization,
             filters=filters,
             format=job.format,
-            on_progress=lambda done: job_progress(job=job, processed_rows=done),
+            on_progress=job_progress_recorder(job=job),
         )
         job_succeed(job=job, result_name=export.filename, result_content=export.content)
     except ValidationError as exc:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
+from customers import jobs as jobs_module
 from customers.exporting import customer_list as customer_list_module
 from customers.exporting import services as export_services
 from customers.exporting.services import customer_list_export_job_create, customer_list_export_job_run
@@ -117,9 +118,9 @@ def test_bad_filters_are_refused_before_any_job_is_queued(api, five_customers):
     assert not ExportJob.objects.exists()
 
 
-@pytest.mark.parametrize("format", ["xlsx", "csv"])
-def test_progress_is_written_as_each_batch_finishes(organization, five_customers, monkeypatch, format):
-    monkeypatch.setattr(customer_list_module, "BATCH_SIZE", 2)
+@pytest.fixture
+def stored_progress(monkeypatch):
+    """The job's stored (status, processed_rows, progress) after each progress write."""
     seen = []
 
     def record_progress(*, job, processed_rows):
@@ -127,7 +128,14 @@ def test_progress_is_written_as_each_batch_finishes(organization, five_customers
         stored = ExportJob.objects.get(pk=job.pk)
         seen.append((stored.status, stored.processed_rows, stored.progress))
 
-    monkeypatch.setattr(export_services, "job_progress", record_progress)
+    monkeypatch.setattr(jobs_module, "job_progress", record_progress)
+    return seen
+
+
+@pytest.mark.parametrize("format", ["xlsx", "csv"])
+def test_progress_is_written_as_batches_finish(organization, five_customers, monkeypatch, stored_progress, format):
+    monkeypatch.setattr(customer_list_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(jobs_module, "PROGRESS_WRITE_INTERVAL_S", 0)
     job = customer_list_export_job_create(organization=organization, format=format, filters={})
 
     customer_list_export_job_run(job=job)
@@ -135,9 +143,22 @@ def test_progress_is_written_as_each_batch_finishes(organization, five_customers
     every_batch = [("running", 2, 40), ("running", 4, 80), ("running", 5, 99)]
     # A CSV on PostgreSQL is read by one COPY, which holds the connection until its last row.
     copied = format == "csv" and connection.vendor == "postgresql"
-    assert seen == (every_batch[-1:] if copied else every_batch)
+    assert stored_progress == (every_batch[-1:] if copied else every_batch)
     job.refresh_from_db()
     assert (job.status, job.progress) == (JobStatus.SUCCEEDED, 100)
+
+
+def test_progress_is_written_at_most_once_an_interval(organization, five_customers, monkeypatch, stored_progress):
+    monkeypatch.setattr(customer_list_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(jobs_module, "PROGRESS_WRITE_INTERVAL_S", 3600)
+    job = customer_list_export_job_create(organization=organization, format="xlsx", filters={})
+
+    customer_list_export_job_run(job=job)
+
+    # The first batch is shown at once; the next two fall inside the interval; the end is recorded.
+    assert stored_progress == [("running", 2, 40)]
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.processed_rows) == (JobStatus.SUCCEEDED, 100, 5)
 
 
 def test_a_job_whose_filters_no_longer_validate_fails_with_the_reason(organization, five_customers):
