@@ -64,12 +64,12 @@ def job_progress_recorder(*, job: JobBase) -> Callable[[int], None]:
 
     Not for imports, whose recorded ``processed_rows`` says which batches were saved.
     """
-    last_written = -PROGRESS_WRITE_INTERVAL_S
+    last_written: float | None = None
 
     def record(processed_rows: int) -> None:
         nonlocal last_written
         now = time.monotonic()
-        if now - last_written >= PROGRESS_WRITE_INTERVAL_S:
+        if last_written is None or now - last_written >= PROGRESS_WRITE_INTERVAL_S:
             last_written = now
             job_progress(job=job, processed_rows=processed_rows)
 

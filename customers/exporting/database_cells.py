@@ -171,6 +171,8 @@ class FormulaNeutralized(Func):
 
 # SQLite's default limit of arguments to a function is 127; a longer record is joined with ``||``.
 _SQLITE_PRINTF_MAX_FIELDS = 100
+# A text field in SQLite's printf: in double quotes, its own double quotes doubled.
+_SQLITE_QUOTED_FORMAT = '"%w"'
 
 
 class CsvText(Func):
@@ -194,9 +196,6 @@ class CsvText(Func):
         # printf's %w doubles double quotes (and would write NULL as "(NULL)").
         neutralized_sql, neutralized_params = compiler.compile(FormulaNeutralized(self.source_expressions[0]))
         return f"printf(%s, COALESCE({neutralized_sql}, ''))", [_SQLITE_QUOTED_FORMAT, *neutralized_params]
-
-
-_SQLITE_QUOTED_FORMAT = '"%w"'
 
 
 class CsvRecord(Func):
