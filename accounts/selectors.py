@@ -78,10 +78,11 @@ def api_key_get(*, organization: Organization, key_id: int) -> ApiKey:
 # Every API request starts with finding its key and the key's organization. Written as one plain
 # statement, as compiling the same lookup and join through the ORM cost three times as much as
 # running it. raw() converts the key's own fields as a queryset would; of the organization, only
-# the columns the drivers return as they are stored (text and numbers) are read, and its
-# timestamps are left to load if something asks for them.
+# the columns both drivers return as they are stored (text and whole numbers) are read, and the
+# others (its timestamps) are left to load if something asks for them.
+_STORED_AS_READ = (models.CharField, models.TextField, models.IntegerField)  # their subclasses (slugs, ids) too
 _KEY_ORGANIZATION_FIELDS = tuple(
-    field for field in Organization._meta.concrete_fields if not isinstance(field, models.DateTimeField)
+    field for field in Organization._meta.concrete_fields if isinstance(field, _STORED_AS_READ)
 )
 
 

@@ -185,17 +185,19 @@ class CsvText(Func):
 
     output_field = CharField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def unquoted_sql(self, compiler) -> tuple[str, list]:
+        """What goes between the quotes: the neutralized text, never NULL."""
         neutralized_sql, neutralized_params = compiler.compile(FormulaNeutralized(self.source_expressions[0]))
-        return (
-            f"('\"' || replace(COALESCE({neutralized_sql}, ''), '\"', '\"\"') || '\"')",
-            neutralized_params,
-        )
+        return f"COALESCE({neutralized_sql}, '')", list(neutralized_params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text_sql, text_params = self.unquoted_sql(compiler)
+        return f"('\"' || replace({text_sql}, '\"', '\"\"') || '\"')", text_params
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # printf's %w doubles double quotes (and would write NULL as "(NULL)").
-        neutralized_sql, neutralized_params = compiler.compile(FormulaNeutralized(self.source_expressions[0]))
-        return f"printf(%s, COALESCE({neutralized_sql}, ''))", [_SQLITE_QUOTED_FORMAT, *neutralized_params]
+        # printf's %w doubles double quotes (a NULL it would write as "(NULL)").
+        text_sql, text_params = self.unquoted_sql(compiler)
+        return f"printf(%s, {text_sql})", [_SQLITE_QUOTED_FORMAT, *text_params]
 
 
 class CsvRecord(Func):
@@ -238,8 +240,7 @@ class CsvRecord(Func):
         for expression in self.source_expressions:
             if isinstance(expression, CsvText):
                 formats.append(_SQLITE_QUOTED_FORMAT)
-                value_sql, value_params = compiler.compile(FormulaNeutralized(expression.source_expressions[0]))
-                value_sql = f"COALESCE({value_sql}, '')"
+                value_sql, value_params = expression.unquoted_sql(compiler)
             else:
                 formats.append("%s")
                 value_sql, value_params = compiler.compile(expression)
