@@ -172,6 +172,22 @@ class Customer(TimestampedModel):
     history = HistoricalRecords(
         get_user=history_user,
         bases=[RequestContextHistory],
+        # The history is read one customer at a time (by id, newest first). An index on each copied
+        # foreign key and indexed column would serve no query and slow every write of a customer.
+        no_db_index=[
+            "uid",
+            "organization",
+            "branch",
+            "category",
+            "group",
+            "finance_code",
+            "origin",
+            "payment_terms",
+            "created_at",
+            "created_by",
+            "updated_by",
+            "deleted_at",
+        ],
         excluded_fields=[
             "total_debit",
             "total_credit",

@@ -80,3 +80,18 @@ def test_limit_keeps_the_newest(manager, kamau):
     entries = customer_change_history(customer=kamau, limit=2)
 
     assert [entry.changes[0].new for entry in entries] == ["Kisumu", "Eldoret"]
+
+
+def test_the_customer_history_table_is_indexed_only_for_reading_one_customers_history():
+    from django.db import connection
+
+    from customers.models import Customer
+
+    table = Customer.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] and not c["primary_key"]}
+
+    # A customer's versions by id, newest first; who made them. Each other index would only be
+    # one more write on every change of every customer.
+    assert indexed == {("id",), ("history_date",), ("history_user_id",), ("history_api_key_id",)}
