@@ -7,6 +7,7 @@ key), so a page and the API calls it links to always act for the same organizati
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Membership, Role
@@ -75,7 +77,9 @@ def organization_required(view: Callable | None = None, *, role: str = Role.VIEW
                     f"it needs {Role(role).label.lower()}."
                 )
             try:
-                return view_func(request, *args, **kwargs)
+                # Pages show times as the organization's exports and statements do: in its timezone.
+                with timezone.override(ZoneInfo(membership.organization.timezone)):
+                    return view_func(request, *args, **kwargs)
             except NotFound as exc:
                 raise Http404(exc.message) from exc
 

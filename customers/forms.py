@@ -479,6 +479,19 @@ class TransactionFilterForm(forms.Form):
 
     API_NAMES = {"tx_type": "type", "tx_from": "from_date", "tx_to": "to_date"}
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("tx_from"), cleaned.get("tx_to")
+        if start and end and start > end:
+            self.add_error("tx_to", "The end date is before the start date.")
+        return cleaned
+
+    def statement_query(self) -> str:
+        """The valid dates as the statement's query string (its default period when there are none)."""
+        cleaned = getattr(self, "cleaned_data", {})
+        dates = {"from_date": cleaned.get("tx_from"), "to_date": cleaned.get("tx_to")}
+        return urlencode({name: value.isoformat() for name, value in dates.items() if value})
+
     def selector_filters(self) -> dict[str, str]:
         """The valid filters under transaction_list's names; an invalid one is shown and ignored."""
         cleaned = getattr(self, "cleaned_data", {})

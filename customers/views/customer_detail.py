@@ -26,6 +26,7 @@ def transactions_context(request: HttpRequest, *, customer) -> dict:
         "tx_form": form,
         "tx_page": page,
         "tx_query": form.query(),
+        "statement_query": form.statement_query(),
         "debit_types": DEBIT_TYPES,
     }
 

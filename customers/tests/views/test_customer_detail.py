@@ -1,9 +1,11 @@
-from datetime import timedelta
+import io
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from billing.services import billing_entity_create
 from customers.services import contact_email_create, contact_phone_create, customer_update
@@ -149,3 +151,73 @@ def test_deleted_customer_is_a_404(client_as, viewer, wanjiku):
     customer_soft_delete(customer=wanjiku)
 
     assert client_as(viewer).get(url(wanjiku)).status_code == 404
+
+
+def test_the_statement_link_carries_the_chosen_dates_to_a_statement_of_that_period(
+    client_as, viewer, organization, wanjiku
+):
+    zone = ZoneInfo(organization.timezone)
+    for day, amount in ((3, "100"), (10, "250"), (20, "400")):
+        occurred = datetime(2026, 3, day, 12, 0, tzinfo=zone)
+        transaction_record(
+            organization=organization,
+            customer=wanjiku,
+            type="sale",
+            total_amount=amount,
+            reference=f"INV-MAR-{day}",
+            occurred_at=occurred,
+        )
+    session = client_as(viewer)
+
+    page = session.get(url(wanjiku), {"tx_from": "2026-03-05", "tx_to": "2026-03-15"})
+
+    link = f"/api/v1/customers/{wanjiku.pk}/statement.pdf?from_date=2026-03-05&amp;to_date=2026-03-15"
+    assert link in page.content.decode()
+    statement = session.get(link.replace("&amp;", "&"))
+    assert statement.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(statement.content)).pages)
+    assert "INV-MAR-10" in text
+    assert "INV-MAR-3" not in text and "INV-MAR-20" not in text
+    # The sale of the 3rd is before the period: it is the opening balance.
+    assert "Opening balance 100.00" in text
+
+
+def test_without_dates_the_statement_link_is_the_last_90_days(client_as, viewer, wanjiku):
+    html = client_as(viewer).get(url(wanjiku)).content.decode()
+
+    assert f'href="/api/v1/customers/{wanjiku.pk}/statement.pdf"' in html
+    assert "Statement, last 90 days (PDF)" in html
+
+
+def test_an_end_date_before_the_start_date_is_shown_beside_the_field_and_ignored(
+    client_as, viewer, organization, wanjiku
+):
+    transaction_record(organization=organization, customer=wanjiku, type="sale", total_amount="100")
+
+    response = client_as(viewer).get(url(wanjiku), {"tx_from": "2026-03-15", "tx_to": "2026-03-05"})
+
+    assert response.status_code == 200
+    assert response.context["tx_form"].errors == {"tx_to": ["The end date is before the start date."]}
+    assert "The end date is before the start date." in response.content.decode()
+    # The statement link keeps only the valid date.
+    assert "statement.pdf?from_date=2026-03-15" in response.content.decode()
+
+
+def test_times_are_shown_in_the_organizations_timezone_as_in_its_documents(client_as, viewer, organization, wanjiku):
+
+    organization.timezone = "Africa/Nairobi"
+    organization.save(update_fields=["timezone"])
+    transaction_record(
+        organization=organization,
+        customer=wanjiku,
+        type="sale",
+        total_amount="100",
+        reference="INV-LATE",
+        occurred_at=datetime(2026, 12, 6, 22, 30, tzinfo=UTC),
+    )
+
+    html = client_as(viewer).get(url(wanjiku)).content.decode()
+
+    # 22:30 UTC is 01:30 the next day in Nairobi.
+    assert "7 Dec 2026" in html and "01:30" in html
+    assert "22:30" not in html
