@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Func
+from django.db.models.functions import Round
 
 from .db import Sql
 
@@ -44,3 +45,12 @@ class AmongIds(Func):
     def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.source_expressions[0])
         return among_ids_sql(column_sql, connection.vendor), (*column_params, self.parameter(connection, self.ids))
+
+
+def to_cents(expression) -> Round:
+    """``expression`` rounded to cents by the database.
+
+    SQLite adds decimals as binary floating point: without the rounding, a balance of 0.30 less
+    0.10 less 0.20 is stored as -0.0000000000000000277 and read back, and exported, as -0.00.
+    """
+    return Round(expression, 2)

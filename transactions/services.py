@@ -16,6 +16,7 @@ from accounts.models import Branch, Organization
 from billing.models import BillingEntity
 from billing.selectors import billing_entity_default
 from core.exceptions import InvalidState
+from core.expressions import to_cents
 from customers.models import ZERO, Customer
 from customers.search import search_reference_add
 
@@ -39,13 +40,13 @@ def _balance_changes(entry: Transaction, sign: int) -> dict[str, Any]:
     amount = entry.total_amount * sign
     changes: dict[str, Any] = {"total_transactions": F("total_transactions") + sign}
     if entry.type in DEBIT_TYPES:
-        changes["total_debit"] = F("total_debit") + amount
-        changes["balance"] = F("balance") + amount
+        changes["total_debit"] = to_cents(F("total_debit") + amount)
+        changes["balance"] = to_cents(F("balance") + amount)
     else:
-        changes["total_credit"] = F("total_credit") + amount
-        changes["balance"] = F("balance") - amount
+        changes["total_credit"] = to_cents(F("total_credit") + amount)
+        changes["balance"] = to_cents(F("balance") - amount)
     if entry.type == TransactionType.DEPOSIT:
-        changes["deposit_amount"] = F("deposit_amount") + amount
+        changes["deposit_amount"] = to_cents(F("deposit_amount") + amount)
     return changes
 
 

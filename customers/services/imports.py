@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from accounts.models import HEAD_OFFICE_CODE, ApiKey, Branch, Organization
 from core.exceptions import Conflict
+from core.expressions import to_cents
 from core.history import request_context
 
 from ..models import (
@@ -1087,8 +1088,8 @@ class _Writer:
                 output_field=models.DecimalField(max_digits=18, decimal_places=2),
             )
             Customer.objects.filter(pk__in=[customer_id for customer_id, *_ in chunk]).update(
-                total_debit=F("total_debit") + amount,
-                balance=F("balance") + amount,
+                total_debit=to_cents(F("total_debit") + amount),
+                balance=to_cents(F("balance") + amount),
                 total_transactions=F("total_transactions") + 1,
                 used_in_booked=Value(True),
                 # Coalesce first: SQLite's MAX() of a NULL and a time is NULL.

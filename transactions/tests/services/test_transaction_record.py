@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from billing.services import billing_entity_create, billing_entity_deactivate, billing_entity_make_default
+from customers.models import Customer
 from customers.services import customer_soft_delete
 from tests.factories import BranchFactory, CustomerFactory
 from transactions.models import Transaction
@@ -278,3 +279,16 @@ def test_every_bad_field_is_reported_at_once(organization, customer):
         )
 
     assert {"type", "total_amount", "status"} <= set(excinfo.value.message_dict)
+
+
+@pytest.mark.django_db
+def test_a_settled_balance_is_exactly_zero_whatever_order_the_cents_came_in(organization, customer, fresh):
+    # In binary floating point 0.30 - 0.10 - 0.20 is -0.0000000000000000277, which would read as -0.00.
+    transaction_record(organization=organization, customer=customer, type="sale", total_amount="0.30")
+    transaction_record(organization=organization, customer=customer, type="payment", total_amount="0.10")
+    transaction_record(organization=organization, customer=customer, type="payment", total_amount="0.20")
+
+    customer = fresh(customer)
+    assert str(customer.balance) == "0.00"
+    assert str(customer.total_credit) == "0.30"
+    assert Customer.objects.filter(pk=customer.pk, balance__lt=0).count() == 0
