@@ -35,7 +35,8 @@ ENTITY_WIDTHS = (32, 16, 28, 36, 36, 9, 8)
 ENTITY_PDF_WIDTHS = (20, 15, 20, 16, 16, 7, 6)
 TRANSACTION_HEADERS = ("Date", "Type", "Reference", "Status", "Total", "Tax", "Currency", "Branch", "Description")
 TRANSACTION_WIDTHS = (18, 16, 18, 10, 14, 12, 9, 9, 40)
-TRANSACTION_PDF_WIDTHS = (16, 11, 13, 8, 11, 9, 9, 6, 17)
+# A reference such as INV-2026-00211 fits on one line at the PDF's 8.5 pt.
+TRANSACTION_PDF_WIDTHS = (16, 11, 16, 8, 11, 9, 8, 6, 15)
 TRANSACTION_FIELDS = (
     "occurred_at",
     "type",

@@ -183,3 +183,14 @@ def test_the_xlsx_query_count_does_not_grow_with_contacts_or_transactions(
         response = api.get(f"customers/{kamau_with_contacts.pk}/export", {"format": "xlsx"})
 
     assert response.status_code == 200
+
+
+def test_the_pdfs_long_references_stay_on_one_line(api, organization, kamau, pdf_text):
+    transaction_record(
+        organization=organization, customer=kamau, type="sale", total_amount="125.00", reference="RCT-2026-00598"
+    )
+
+    response = api.get(f"customers/{kamau.pk}/export", {"format": "pdf"})
+
+    text, _ = pdf_text(response.content)
+    assert "RCT-2026-00598" in text

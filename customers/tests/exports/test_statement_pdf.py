@@ -116,3 +116,20 @@ def test_the_statement_query_count_does_not_grow_with_the_ledger(api, ledger, dj
         response = api.get(f"customers/{ledger.pk}/statement.pdf", {"from_date": "2024-06-01", "to_date": "2024-06-30"})
 
     assert response.status_code == 200
+
+
+def test_long_references_and_amounts_stay_on_one_line(api, kamau, pdf_text):
+    transaction_record(
+        organization=kamau.organization,
+        customer=kamau,
+        type="sale",
+        total_amount="1234567.89",
+        reference="INV-2026-00211",
+        occurred_at=datetime(2024, 6, 12, 11, tzinfo=NAIROBI),
+    )
+
+    response = api.get(f"customers/{kamau.pk}/statement.pdf", {"from_date": "2024-06-01", "to_date": "2024-06-30"})
+
+    text, _ = pdf_text(response.content)
+    line = next(line for line in text.splitlines() if "INV-2026-0021" in line)
+    assert "INV-2026-00211" in line and "1,234,567.89" in line, line
