@@ -110,6 +110,8 @@ def apply_errors(*, error: Exception, form: forms.BaseForm | None = None, reques
     for field, texts in error_messages(error).items():
         if form is not None:
             target = field if field in form.fields else None
+            if target is not None and form.has_error(target):
+                continue  # the form already says what is wrong with this field, in its own words
             if target is None and field is not None:
                 texts = [f"{field.replace('_', ' ').capitalize()}: {text}" for text in texts]
             form.add_error(target, texts)

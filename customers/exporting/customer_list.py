@@ -93,6 +93,15 @@ FILTER_LABELS = {
     "ordering": "Order",
 }
 LOOKUP_FILTERS = {"category_id": Category, "group_id": CustomerGroup, "origin_id": ContactOrigin}
+ORDERING_LABELS = {
+    "name": "Name",
+    "customer_no": "Customer No",
+    "created_at": "Created",
+    "updated_at": "Updated",
+    "balance": "Balance",
+}
+# Filters whose values are words of the API ("company", "inactive"), shown capitalized.
+WORD_FILTERS = frozenset({"status", "type"})
 
 
 @dataclass(frozen=True)
@@ -275,5 +284,9 @@ def filter_descriptions(*, organization: Organization, filters: Mapping[str, Any
         if model is not None and text.isdigit():
             found = model.objects.filter(organization=organization, pk=int(text)).values_list("name", flat=True).first()
             text = found or text
+        elif name in WORD_FILTERS:
+            text = text.capitalize()
+        elif name == "ordering" and text.lstrip("-") in ORDERING_LABELS:
+            text = f"{ORDERING_LABELS[text.lstrip('-')]}, {'descending' if text.startswith('-') else 'ascending'}"
         described.append((label, text))
     return described

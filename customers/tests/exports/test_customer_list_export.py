@@ -201,7 +201,10 @@ def test_formula_like_text_is_neutralized_in_csv(api, injected, munoz):
 def test_pdf_is_a_landscape_a4_table_with_the_organization_filters_and_page_numbers(
     api, organization, kamau, munoz, archived, wholesale, pdf_text
 ):
-    response = api.get("customers/export", {"format": "pdf", "status": "active", "category_id": wholesale.pk})
+    response = api.get(
+        "customers/export",
+        {"format": "pdf", "status": "active", "type": "company", "category_id": wholesale.pk, "ordering": "-balance"},
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -209,8 +212,9 @@ def test_pdf_is_a_landscape_a4_table_with_the_organization_filters_and_page_numb
     text, pages = pdf_text(response.content)
     assert organization.name in text
     assert "Customer list" in text
-    assert "Status: active" in text
+    assert "Status: Active" in text and "Type: Company" in text
     assert "Category: Wholesale" in text
+    assert "Order: Balance, descending" in text
     assert "Kamau Wholesalers Ltd" in text
     assert "1,500.50" in text
     assert "Muñoz" not in text

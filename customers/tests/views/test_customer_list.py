@@ -90,6 +90,17 @@ def test_invalid_filter_is_reported_beside_the_form_not_a_500(client_as, viewer,
     assert "Enter a valid date" in response.content.decode() or "Enter a date" in response.content.decode()
 
 
+def test_each_bad_filter_is_explained_once_beside_its_field(client_as, viewer, shoppers):
+    response = client_as(viewer).get(URL, {"created_from": "2024-02-30", "category_id": "abc"})
+
+    form = response.context["form"]
+    assert form.errors["created_from"] == ["Enter a valid date."]
+    assert form.errors["category_id"] == ["Select a valid choice. abc is not one of the available choices."]
+    html = response.content.decode()
+    assert "Created from: Enter a valid date." in html and "Category: Select a valid choice." in html
+    assert "Created_from" not in html and "Enter a date (YYYY-MM-DD)" not in html
+
+
 def test_pagination_shows_25_per_page_and_keeps_the_filters(client_as, viewer, organization):
     for number in range(30):
         customer_create(organization=organization, name=f"Mama Mboga {number:02d}")
