@@ -211,3 +211,22 @@ def test_pages_read_without_javascript(browser, live_server, demo):
     page.get_by_role("link", name="Mombasa Dairies Ltd").click()
     expect(page.get_by_role("heading", name="Mombasa Dairies Ltd", level=1)).to_be_visible()
     context.close()
+
+
+def test_the_ledger_fits_a_1366_pixel_screen_and_its_statement_link_follows_the_dates(signed_in, live_server, demo):
+    page = signed_in
+    page.set_viewport_size({"width": 1366, "height": 900})
+    customer = demo["customers"]["Otieno Hardware Ltd"]
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    table = page.locator("#transactions-panel table")
+    expect(table).to_be_visible()
+    overflow = table.evaluate("table => table.scrollWidth - table.parentElement.clientWidth")
+    assert overflow <= 0, f"the ledger scrolls sideways by {overflow} px"
+
+    page.fill("#id_tx_from", "2024-01-01")
+    page.fill("#id_tx_to", "2024-12-31")
+    page.locator("#id_tx_to").dispatch_event("change")
+    expect(page.locator("#statement-link")).to_have_attribute(
+        "href", f"/api/v1/customers/{customer.pk}/statement.pdf?from_date=2024-01-01&to_date=2024-12-31"
+    )
