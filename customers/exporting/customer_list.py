@@ -73,6 +73,7 @@ PDF_COLUMNS: tuple[Column, ...] = (
     Column("Email", "email", 19),
     Column("Branch", "branch__code", 6),
     Column("Category", "category__name", 11),
+    Column("Currency", "currency", 6),
     Column("Balance", "balance", 11),
     Column("Created", "created_at", 10, as_date=True),
 )
