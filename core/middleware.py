@@ -1,4 +1,5 @@
-"""Request-wide concerns: the request id, the answer to a lost database, and the Content-Security-Policy."""
+"""Request-wide concerns: the request id, the answer to a lost database, the Content-Security-Policy,
+and caching of pages that htmx also asks for in parts."""
 
 import logging
 import re
@@ -10,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 
 from core.api.envelope import error_body
 
@@ -162,4 +164,21 @@ class ContentSecurityPolicyMiddleware:
         if settings.DEBUG and response.status_code in (404, 500):
             return response
         response[CSP_HEADER] = content_security_policy(request.path, request.csp_nonce)
+        return response
+
+
+class HtmxVaryMiddleware:
+    """Tell caches that an HTML answer depends on htmx's request headers.
+
+    A page and the part of it that htmx fetches share one URL (htmx pushes that URL to the address
+    bar). Without ``Vary``, the browser's Back button may show the cached part alone as the page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response

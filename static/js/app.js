@@ -215,6 +215,19 @@
     });
   });
 
+  /* Back and Forward between a form's pushed URLs restore the page htmx saved as the user was
+     already typing the next query; the form's controls are set again from the URL itself. */
+  document.addEventListener("htmx:historyRestore", function () {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form[hx-push-url]").forEach(function (form) {
+      form.querySelectorAll("input[name], select[name]").forEach(function (control) {
+        var type = (control.type || "").toLowerCase();
+        if (type === "hidden" || type === "checkbox" || type === "radio" || type === "file") return;
+        control.value = params.get(control.name) || "";
+      });
+    });
+  });
+
   /* A live check's answer marks its input valid or invalid for assistive technology. */
   document.addEventListener("htmx:afterSwap", function (event) {
     var feedback = event.detail.target;

@@ -46,6 +46,34 @@ def test_live_search_finds_a_customer_by_part_of_a_name_without_enter(signed_in,
     expect(page.get_by_label("Search customers")).to_have_value("wanj")
 
 
+def test_going_back_to_a_search_shows_its_query_with_its_results(signed_in, live_server):
+    page = signed_in
+    page.goto(f"{live_server.url}/customers/")
+    search = page.get_by_label("Search customers")
+    rows = page.locator("#results tbody tr")
+    search.press_sequentially("otieno", delay=40)
+    expect(page).to_have_url(re.compile(r"/customers/\?search=otieno$"))
+    expect(rows).to_have_count(1)
+    search.fill("")
+    search.press_sequentially("wanj", delay=40)
+    expect(page).to_have_url(re.compile(r"/customers/\?search=wanj$"))
+    expect(rows.first).to_contain_text("Jane Wanjiku")
+
+    # Back within the list (htmx's own history): the earlier query comes back with its results.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/\?search=otieno$"))
+    expect(rows.first).to_contain_text("Otieno Hardware")
+    expect(search).to_have_value("otieno")
+
+    # Back from a customer's page: the whole list page, never the list's part alone from the cache.
+    rows.first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/customers/\d+/$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/\?search=otieno$"))
+    expect(rows).to_have_count(1)
+    expect(search).to_have_value("otieno")
+
+
 def test_filters_apply_on_change_and_export_links_follow(signed_in, live_server):
     page = signed_in
     page.goto(f"{live_server.url}/customers/")

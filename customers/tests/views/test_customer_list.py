@@ -232,3 +232,15 @@ def test_sort_menu_shows_the_current_order_and_offers_every_api_ordering(client_
     assert '<option value="-created_at" selected>Newest first</option>' in html
     offered = {value.lstrip("-") for value, _ in response.context["form"].fields["ordering"].choices if value}
     assert offered == set(ORDERING_FIELDS)
+
+
+def test_the_page_and_its_htmx_part_share_a_url_so_caches_keep_them_apart(client_as, viewer, shoppers):
+    session = client_as(viewer)
+
+    page = session.get(URL, {"search": "mama"})
+    part = session.get(URL, {"search": "mama"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+
+    assert b"<!doctype html>" in page.content.lower() and b"<!doctype html>" not in part.content.lower()
+    for response in (page, part):
+        varies = {name.strip().lower() for name in response["Vary"].split(",")}
+        assert {"hx-request", "hx-target"} <= varies
