@@ -63,8 +63,14 @@ class MomentFilter(django_filters.Filter):
             try:
                 value = datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone).astimezone(UTC)
             except (OverflowError, ValueError):
-                raise forms.ValidationError({self.field_name: ["This date is out of range."]}) from None
+                raise forms.ValidationError({self.parameter_name: ["This date is out of range."]}) from None
         return super().filter(qs, value)
+
+    @property
+    def parameter_name(self) -> str:
+        """The query parameter this filter reads (created_from), which errors name; not its model field."""
+        filters = getattr(self.parent, "filters", {})
+        return next((name for name, candidate in filters.items() if candidate is self), self.field_name)
 
 
 class IdFilter(django_filters.Filter):

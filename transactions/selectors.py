@@ -80,6 +80,10 @@ def transaction_summary(*, customer: Customer) -> TransactionSummary:
 
 
 STATEMENT_DEFAULT_DAYS = 90
+# The days a statement may cover: a ledger has nothing older, and the calendar's own edges (year 1,
+# year 9999) cannot be turned into the organization's times.
+STATEMENT_FIRST_DAY = date(1900, 1, 1)
+STATEMENT_LAST_DAY = date(9998, 12, 31)
 AGEING_BUCKETS = ((30, "0–30 days"), (60, "31–60 days"), (90, "61–90 days"), (None, "Over 90 days"))
 
 
@@ -140,6 +144,13 @@ def statement_for(*, customer: Customer, from_date: date | None = None, to_date:
     each entry of the period moves the running balance; the closing balance is aged as at
     ``to_date`` (see ``_ageing``).
     """
+    outside = {
+        name: [f"Enter a date from {STATEMENT_FIRST_DAY} to {STATEMENT_LAST_DAY}."]
+        for name, day in (("from_date", from_date), ("to_date", to_date))
+        if day is not None and not STATEMENT_FIRST_DAY <= day <= STATEMENT_LAST_DAY
+    }
+    if outside:
+        raise ValidationError(outside)
     zone = ZoneInfo(customer.organization.timezone)
     if to_date is None:
         to_date = timezone.localdate(timezone=zone)

@@ -283,6 +283,9 @@ def test_list_filters_by_creation_dates_with_created_to_inclusive(api, organizat
     assert names(between) == ["Mid January Stores"]
     assert names(since) == ["Late January Stores", "Mid January Stores"]
     assert assert_validation(api.get("customers", {"created_from": "15/01/2025"}), "created_from")
+    # A day at the calendar's edge is out of range, named by the parameter that carried it.
+    assert assert_validation(api.get("customers", {"created_from": "0001-01-01"}), "created_from")
+    assert assert_validation(api.get("customers", {"updated_since": "0001-01-01"}), "updated_since")
 
 
 def test_list_filters_by_updated_since_an_iso_time_with_its_offset(api, organization):

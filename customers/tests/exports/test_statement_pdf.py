@@ -79,6 +79,10 @@ def test_without_dates_the_statement_covers_the_last_90_days(api, ledger, pdf_te
         ({"to_date": "30/06/2024"}, "to_date"),
         ({"from_date": "2024-07-01", "to_date": "2024-06-30"}, "from_date"),
         ({"since": "2024-01-01"}, "since"),
+        # The calendar's edges, which no timezone can hold whole.
+        ({"to_date": "9999-12-31"}, "to_date"),
+        ({"from_date": "0001-01-01"}, "from_date"),
+        ({"from_date": "0001-01-01", "to_date": "0001-01-02"}, "from_date"),
     ],
 )
 def test_a_bad_date_or_parameter_is_a_400_naming_it(api, kamau, params, field):

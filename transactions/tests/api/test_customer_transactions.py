@@ -150,6 +150,7 @@ class TestCustomerTransactions:
             ({"type": "invoice"}, "type"),
             ({"status": "paid"}, "status"),
             ({"from_date": "14/01/2025"}, "from_date"),
+            ({"from_date": "0001-01-01"}, "from_date"),
             ({"customer_id": "1"}, "customer_id"),
             ({"per_page": "ten"}, "per_page"),
         ],
