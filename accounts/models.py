@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from core.iso_codes import iso_country, iso_currency
 from core.models import TimestampedModel
 
 HEAD_OFFICE_CODE = "00"
@@ -18,10 +19,10 @@ class Organization(TimestampedModel):
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=60, unique=True)
     country = models.CharField(
-        max_length=2, default="KE", validators=[RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code.")]
+        max_length=2, default="KE", validators=[iso_country]
     )
     base_currency = models.CharField(
-        max_length=3, default="KES", validators=[RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code.")]
+        max_length=3, default="KES", validators=[iso_currency]
     )
     timezone = models.CharField(max_length=64, default="Africa/Nairobi")
     # Next number for generated customer codes (CUST000001, ...); moved with F() under a row lock.

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Branch, Organization
 from core.history import history_user
+from core.iso_codes import iso_country, iso_currency, iso_language
 from core.models import RequestContextHistory, TimestampedModel
 
 from .validators import validate_customer_no, validate_ean13, validate_metadata
@@ -87,11 +88,6 @@ class CustomerSource(models.TextChoices):
 class CustomerQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
-
-
-iso_country = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 code, for example KE.")
-iso_currency = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 code, for example KES.")
-iso_language = RegexValidator(r"^[a-z]{2}$", "Use an ISO 639-1 code, for example en.")
 
 
 class Customer(TimestampedModel):

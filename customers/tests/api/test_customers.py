@@ -393,6 +393,27 @@ def test_an_unparseable_phone_is_a_400_on_phone(api, organization):
     assert not Customer.objects.filter(organization=organization).exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("country", "XX", "Use an ISO 3166-1 alpha-2 country code, for example KE."),
+        ("currency", "XYZ", "Use an ISO 4217 currency code, for example KES."),
+        ("language", "zz", "Use an ISO 639-1 language code, for example en."),
+    ],
+)
+def test_a_code_that_is_not_in_its_iso_list_is_a_400_naming_the_field(api, organization, field, value, message):
+    errors = assert_validation(api.post("customers", {**SPEC_CREATE_BODY, field: value}), field)
+
+    assert errors == [message]
+    assert not Customer.objects.filter(organization=organization).exists()
+
+
+def test_real_iso_codes_of_other_countries_are_accepted(api, organization):
+    response = api.post("customers", {"name": "Søren Hansen ApS", "country": "DK", "currency": "DKK", "language": "da"})
+
+    assert response.status_code == 201, response.json()
+
+
 def test_metadata_may_hold_50_keys_but_not_51(api, organization):
     fifty = {f"key_{index}": "value" for index in range(50)}
 

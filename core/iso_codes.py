@@ -1,0 +1,43 @@
+"""Validators of the ISO codes customers and organizations carry: countries, currencies and languages.
+
+The lists come from pycountry (the ISO 3166-1, ISO 4217 and ISO 639 databases), read once per
+process when first needed.
+"""
+
+from functools import cache
+
+import pycountry
+from django.core.exceptions import ValidationError
+
+# Kosovo's code is user-assigned in ISO 3166-1 but used by the EU, banks and phone numbering.
+EXTRA_COUNTRY_CODES = frozenset({"XK"})
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries) | EXTRA_COUNTRY_CODES
+
+
+@cache
+def currency_codes() -> frozenset[str]:
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    return frozenset(language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2"))
+
+
+def iso_country(value: str) -> None:
+    if value not in country_codes():
+        raise ValidationError("Use an ISO 3166-1 alpha-2 country code, for example KE.", code="invalid")
+
+
+def iso_currency(value: str) -> None:
+    if value not in currency_codes():
+        raise ValidationError("Use an ISO 4217 currency code, for example KES.", code="invalid")
+
+
+def iso_language(value: str) -> None:
+    if value not in language_codes():
+        raise ValidationError("Use an ISO 639-1 language code, for example en.", code="invalid")
