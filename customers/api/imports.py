@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.template.defaultfilters import pluralize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -65,6 +66,20 @@ class ImportReportSerializer(serializers.Serializer):
     mode = serializers.CharField()
     job_id = serializers.UUIDField()
     error_report_url = serializers.CharField(allow_null=True, help_text="The errors as .xlsx (row, field, message).")
+
+
+def import_report_message(report: dict) -> str:
+    """The envelope's message: what the import did, so that a rejected file never reads as done."""
+    problems = report.get("error_count", 0)
+    found = f"{problems} problem{pluralize(problems)}" if problems else "no problems"
+    if report.get("dry_run"):
+        return f"Dry run completed: {found} found; nothing was written"
+    if problems and report.get("mode") == ImportMode.ALL_OR_NOTHING:
+        return f"Nothing was imported: the file has {found} and the mode is all_or_nothing"
+    skipped = report.get("skipped", 0)
+    if skipped:
+        return f"Import completed; {skipped} invalid row{pluralize(skipped)} skipped"
+    return "Import completed"
 
 
 REPORT_EXAMPLE = OpenApiExample(
@@ -154,8 +169,7 @@ class CustomerImportViewSet(OrganizationViewSet):
             "job_id": job.pk,
             "error_report_url": job_file_url(request, job) if job.result_file else None,
         }
-        message = "Dry run completed" if options.dry_run else "Import completed"
-        return success(request, ImportReportSerializer(report).data, message=message)
+        return success(request, ImportReportSerializer(report).data, message=import_report_message(job.report))
 
     @extend_schema(
         summary="Download the import template (.xlsx)",
