@@ -18,12 +18,8 @@ class Organization(TimestampedModel):
 
     name = models.CharField(max_length=255)
     slug = models.SlugField(max_length=60, unique=True)
-    country = models.CharField(
-        max_length=2, default="KE", validators=[iso_country]
-    )
-    base_currency = models.CharField(
-        max_length=3, default="KES", validators=[iso_currency]
-    )
+    country = models.CharField(max_length=2, default="KE", validators=[iso_country])
+    base_currency = models.CharField(max_length=3, default="KES", validators=[iso_currency])
     timezone = models.CharField(max_length=64, default="Africa/Nairobi")
     # Next number for generated customer codes (CUST000001, ...); moved with F() under a row lock.
     customer_number_seq = models.PositiveBigIntegerField(default=0, editable=False)
