@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import html
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ class Table:
     headers: list[Any]
     header_row: int
     estimated_rows: int
+    has_data_rows: bool
     _rows: Iterator[tuple[int, list[Any]]]
 
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
@@ -125,7 +127,17 @@ def _table(kind: str, rows: Iterator[tuple[int, list[Any]]], estimated_rows: int
     if estimated_rows > limit:
         raise ImportFileRefused(f"The file has more than {limit:,} rows; split it into smaller files.")
     for number, cells in rows:
-        return Table(kind=kind, headers=cells, header_row=number, estimated_rows=estimated_rows, _rows=rows)
+        # The first data row is read now, so that a sheet of headers alone (the template sent back
+        # unfilled) can be refused before anything is queued.
+        first = next(rows, None)
+        return Table(
+            kind=kind,
+            headers=cells,
+            header_row=number,
+            estimated_rows=estimated_rows,
+            has_data_rows=first is not None,
+            _rows=itertools.chain([first], rows) if first is not None else rows,
+        )
     raise ImportFileRefused("The sheet is empty: it has no header row and no data.")
 
 

@@ -145,6 +145,8 @@ def import_start(
     actor = actor if actor is not None and actor.is_authenticated else None
     table = read_table(name=name, content=content)
     map_columns(table.headers)
+    if not table.has_data_rows:
+        raise ImportFileRefused("The sheet has its header row but no customers under it: fill in at least one row.")
     job = ImportJob(
         organization=organization,
         created_by=actor,

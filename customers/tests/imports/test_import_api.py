@@ -208,6 +208,8 @@ REFUSALS = {
         "customers.xlsx",
         "header row",
     ),
+    "header row alone": (lambda: xlsx_bytes([SHORT_HEADER]), "customers.xlsx", "no customers under it"),
+    "csv header row alone": (lambda: csv_bytes([SHORT_HEADER]), "customers.csv", "no customers under it"),
     "unknown columns": (
         lambda: xlsx_bytes([["Colour", "Size"], ["red", "XL"]]),
         "customers.xlsx",
