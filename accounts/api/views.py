@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from accounts import services
 from accounts.selectors import branch_get, branch_list
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 
 from .serializers import BranchInputSerializer, BranchOutputSerializer
@@ -39,8 +39,7 @@ class BranchViewSet(OrganizationViewSet):
         summary="List branches with their customer counts",
         parameters=[
             OpenApiParameter("active", bool, description="true: only active branches; false: only deactivated ones."),
-            OpenApiParameter("page", int, description="From 1."),
-            OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+            *PAGINATION_PARAMETERS,
         ],
         responses={
             200: enveloped(BranchOutputSerializer, name="BranchListEnvelope", many=True, paginated=True),

@@ -8,7 +8,7 @@ from billing.models import BillingEntity
 from billing.selectors import billing_entity_get, billing_entity_list
 from core.api.conditional import etag_for
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 from customers.api.serializers import BillingEntityOutputSerializer
 from customers.models import Customer
@@ -58,8 +58,7 @@ class BillingEntityViewSet(OrganizationViewSet):
         summary="List a customer's billing entities, the default first",
         parameters=[
             OpenApiParameter("active", bool, description="true: only active entities; false: only inactive ones."),
-            OpenApiParameter("page", int, description="From 1."),
-            OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+            *PAGINATION_PARAMETERS,
         ],
         responses={
             200: enveloped(BillingEntityOutputSerializer, name="BillingEntityListEnvelope", many=True, paginated=True),

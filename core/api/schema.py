@@ -75,6 +75,14 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorEnvelope, description=descriptions[code]) for code in codes}
 
 
+# Every paginated list's parameters; their bounds are in the schema too, for generated clients.
+PAGINATION_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1."),
+    OpenApiParameter(
+        "per_page", {"type": "integer", "minimum": 1}, description="Default 25; larger than 100 is clamped to 100."
+    ),
+]
+
 READ_ERRORS = (401, 403, 404, 405, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 405, 413, 415, 429)
 

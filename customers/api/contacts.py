@@ -3,13 +3,13 @@
 from datetime import datetime
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core.api.conditional import etag_for
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 from customers import services
 from customers.models import ContactEmail, ContactPhone, Customer
@@ -143,8 +143,7 @@ def contact_schema(*, noun: str, plural: str, input_serializer, output_serialize
         list=extend_schema(
             summary=f"List a customer's contact {plural}",
             parameters=[
-                OpenApiParameter("page", int, description="From 1."),
-                OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+                *PAGINATION_PARAMETERS,
             ],
             responses={
                 200: enveloped(output_serializer, name=f"{kind}ListEnvelope", many=True, paginated=True),

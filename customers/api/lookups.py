@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from billing.models import PaymentTerms, PaymentTermsType
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 from customers import services
 from customers.models import Category, ContactOrigin, CustomerGroup, FinanceCode, LookupBase
@@ -186,8 +186,7 @@ def lookup_viewset(
             summary=f"List {plural} with their customer counts",
             parameters=[
                 OpenApiParameter("archived", bool, description="true: only archived; false: only in use."),
-                OpenApiParameter("page", int, description="From 1."),
-                OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+                *PAGINATION_PARAMETERS,
             ],
             responses={
                 200: enveloped(output_serializer, name=f"{name}ListEnvelope", many=True, paginated=True),

@@ -6,10 +6,10 @@ from rest_framework.exceptions import ValidationError
 
 from core.api.conditional import etag_for
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 from customers import services
-from customers.filters import CustomerFilterSet
+from customers.filters import ORDERING_FIELDS, CustomerFilterSet
 from customers.selectors import (
     SUMMARY_FILTERS,
     customer_get,
@@ -64,10 +64,10 @@ list_parameters = [
     OpenApiParameter(
         "ordering",
         str,
+        enum=[f"{sign}{field}" for field in ORDERING_FIELDS for sign in ("", "-")],
         description="name, customer_no, created_at, updated_at or balance; prefix with - to reverse.",
     ),
-    OpenApiParameter("page", int, description="From 1."),
-    OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+    *PAGINATION_PARAMETERS,
 ]
 
 
@@ -162,9 +162,13 @@ class CustomerViewSet(OrganizationViewSet):
     @extend_schema(
         summary="Quick search for autocomplete, best match first",
         parameters=[
-            OpenApiParameter("q", str, required=True, description="At least 2 characters."),
+            OpenApiParameter(
+                "q", {"type": "string", "minLength": 2}, required=True, description="At least 2 characters."
+            ),
             OpenApiParameter("branch_id", str),
-            OpenApiParameter("limit", int, description="Default 10, at most 50."),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1}, description="Default 10; larger than 50 is clamped to 50."
+            ),
         ],
         responses={
             200: enveloped(CustomerSearchOutputSerializer, name="CustomerSearchEnvelope", many=True),

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.exceptions import ValidationError
 
 from core.api.envelope import success
-from core.api.schema import READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
+from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
 from core.api.views import OrganizationViewSet
 from customers.selectors import customer_get
 from transactions import services
@@ -37,8 +37,7 @@ PERIOD_PARAMETERS = [
     OpenApiParameter("status", str, enum=TransactionStatus.values),
 ]
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", int, description="From 1."),
-    OpenApiParameter("per_page", int, description="Default 25; larger than 100 is clamped to 100."),
+    *PAGINATION_PARAMETERS,
 ]
 TRANSACTION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Transaction id.")
 CUSTOMER_ID = OpenApiParameter("customer_pk", int, OpenApiParameter.PATH, description="Customer id.")

@@ -164,6 +164,20 @@ def test_the_create_operation_describes_the_spec_example(client):
     assert {"201", "400", "401", "403", "409", "413", "415", "429"} <= set(operation["responses"])
 
 
+def test_parameter_bounds_are_in_the_schema_for_generated_clients(client):
+    schema = _load_json_schema(client)
+
+    def parameters(path: str) -> dict:
+        return {parameter["name"]: parameter["schema"] for parameter in schema["paths"][path]["get"]["parameters"]}
+
+    customers = parameters("/api/v1/customers/")
+    assert "-balance" in customers["ordering"]["enum"] and "name" in customers["ordering"]["enum"]
+    assert customers["page"]["minimum"] == 1 and customers["per_page"]["minimum"] == 1
+    search = parameters("/api/v1/customers/search/")
+    assert search["q"]["minLength"] == 2 and search["limit"]["minimum"] == 1
+    assert parameters("/api/v1/transactions/")["page"]["minimum"] == 1
+
+
 def test_every_answer_is_described_as_one_envelope_object_even_for_lists(client):
     schema = _load_json_schema(client)
 
