@@ -30,6 +30,17 @@ _page_meta = inline_serializer(
     },
 )
 
+# The quick search's meta: how many items came back and the query as it was read.
+_search_meta = inline_serializer(
+    name="SearchMeta",
+    fields={
+        "count": serializers.IntegerField(),
+        "query": serializers.CharField(),
+        "timestamp": serializers.DateTimeField(),
+        "request_id": serializers.CharField(),
+    },
+)
+
 ErrorEnvelope = inline_serializer(
     name="ErrorEnvelope",
     fields={
@@ -41,14 +52,22 @@ ErrorEnvelope = inline_serializer(
 )
 
 
-def enveloped(serializer_class, *, name: str, many: bool = False, paginated: bool = False, message: bool = False):
+def enveloped(
+    serializer_class,
+    *,
+    name: str,
+    many: bool = False,
+    paginated: bool = False,
+    message: bool = False,
+    search: bool = False,
+):
     fields = {"status": serializers.CharField(help_text='Always "success".')}
     if message:
         fields["message"] = serializers.CharField()
     fields["data"] = (
         serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
     )
-    fields["meta"] = _page_meta if paginated else _meta
+    fields["meta"] = _page_meta if paginated else _search_meta if search else _meta
     envelope = inline_serializer(name=name, fields=fields)
     # One envelope object even when its data is a list: without this, drf-spectacular's list-view
     # heuristic (a ``list`` action) would describe the answer as an array of envelopes.

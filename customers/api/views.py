@@ -171,7 +171,7 @@ class CustomerViewSet(OrganizationViewSet):
             ),
         ],
         responses={
-            200: enveloped(CustomerSearchOutputSerializer, name="CustomerSearchEnvelope", many=True),
+            200: enveloped(CustomerSearchOutputSerializer, name="CustomerSearchEnvelope", many=True, search=True),
             **errors(400, *READ_ERRORS),
         },
     )

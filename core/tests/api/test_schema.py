@@ -164,7 +164,7 @@ def test_the_create_operation_describes_the_spec_example(client):
     assert {"201", "400", "401", "403", "409", "413", "415", "429"} <= set(operation["responses"])
 
 
-def test_parameter_bounds_are_in_the_schema_for_generated_clients(client):
+def test_parameter_bounds_and_the_search_meta_are_in_the_schema_for_generated_clients(client):
     schema = _load_json_schema(client)
 
     def parameters(path: str) -> dict:
@@ -176,6 +176,10 @@ def test_parameter_bounds_are_in_the_schema_for_generated_clients(client):
     search = parameters("/api/v1/customers/search/")
     assert search["q"]["minLength"] == 2 and search["limit"]["minimum"] == 1
     assert parameters("/api/v1/transactions/")["page"]["minimum"] == 1
+    search_answer = schema["paths"]["/api/v1/customers/search/"]["get"]["responses"]["200"]
+    envelope = search_answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    meta = schema["components"]["schemas"][envelope]["properties"]["meta"]["$ref"].rsplit("/", 1)[-1]
+    assert {"count", "query"} <= set(schema["components"]["schemas"][meta]["properties"])
 
 
 def test_every_answer_is_described_as_one_envelope_object_even_for_lists(client):
