@@ -11,35 +11,25 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-_meta = inline_serializer(
-    name="Meta",
-    fields={
-        "timestamp": serializers.DateTimeField(),
-        "request_id": serializers.CharField(),
-    },
-)
-_page_meta = inline_serializer(
-    name="PageMeta",
-    fields={
-        "total": serializers.IntegerField(),
-        "per_page": serializers.IntegerField(),
-        "current_page": serializers.IntegerField(),
-        "last_page": serializers.IntegerField(),
-        "timestamp": serializers.DateTimeField(),
-        "request_id": serializers.CharField(),
-    },
-)
 
-# The quick search's meta: how many items came back and the query as it was read.
-_search_meta = inline_serializer(
-    name="SearchMeta",
-    fields={
-        "count": serializers.IntegerField(),
-        "query": serializers.CharField(),
-        "timestamp": serializers.DateTimeField(),
-        "request_id": serializers.CharField(),
-    },
+def _meta_named(name: str, **fields: serializers.Field):
+    """An envelope's ``meta``: ``fields`` before the timestamp and request id every answer carries."""
+    return inline_serializer(
+        name=name,
+        fields={**fields, "timestamp": serializers.DateTimeField(), "request_id": serializers.CharField()},
+    )
+
+
+_meta = _meta_named("Meta")
+_page_meta = _meta_named(
+    "PageMeta",
+    total=serializers.IntegerField(),
+    per_page=serializers.IntegerField(),
+    current_page=serializers.IntegerField(),
+    last_page=serializers.IntegerField(),
 )
+# The quick search's meta: how many items came back and the query as it was read.
+_search_meta = _meta_named("SearchMeta", count=serializers.IntegerField(), query=serializers.CharField())
 
 ErrorEnvelope = inline_serializer(
     name="ErrorEnvelope",
