@@ -57,20 +57,51 @@ class MomentFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            organization = getattr(self.parent, "organization", None)
-            zone = ZoneInfo(organization.timezone) if organization is not None else UTC
-            try:
-                value = datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone).astimezone(UTC)
-            except (OverflowError, ValueError):
-                raise forms.ValidationError({self.parameter_name: ["This date is out of range."]}) from None
+        if value is not None:
+            value = self.moment(value)
         return super().filter(qs, value)
+
+    def moment(self, value: date | datetime) -> datetime:
+        """``value`` as a time: a bare date is the start (or end) of that day in the organization's timezone."""
+        if isinstance(value, datetime):
+            return value
+        organization = getattr(self.parent, "organization", None)
+        zone = ZoneInfo(organization.timezone) if organization is not None else UTC
+        try:
+            return datetime.combine(value, time.max if self.end_of_day else time.min, tzinfo=zone).astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError({self.parameter_name: ["This date is out of range."]}) from None
 
     @property
     def parameter_name(self) -> str:
         """The query parameter this filter reads (created_from), which errors name; not its model field."""
         filters = getattr(self.parent, "filters", {})
         return next((name for name, candidate in filters.items() if candidate is self), self.field_name)
+
+
+class OrderedRangesFilterSet(django_filters.FilterSet):
+    """A filter set whose ranges (``date_ranges``: pairs of MomentFilter names) must not end before they start.
+
+    A reversed range would only ever match nothing; it is refused, naming its end, as the statement
+    refuses its dates.
+    """
+
+    date_ranges: tuple[tuple[str, str], ...] = ()
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        for start_name, end_name in self.date_ranges:
+            start, end = self.form.cleaned_data.get(start_name), self.form.cleaned_data.get(end_name)
+            if start is None or end is None:
+                continue
+            try:
+                reversed_range = self.filters[start_name].moment(start) > self.filters[end_name].moment(end)
+            except forms.ValidationError:
+                continue  # out of range: the filter itself says so
+            if reversed_range:
+                self.form.add_error(end_name, f"This is before {start_name}.")
+        return not self.form.errors
 
 
 class IdFilter(django_filters.Filter):
@@ -82,7 +113,7 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(OrderedRangesFilterSet):
     branch_id = django_filters.CharFilter(field_name="branch__code")
     search = django_filters.CharFilter(method="filter_search")
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
@@ -96,6 +127,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     created_to = MomentFilter(field_name="created_at", lookup_expr="lte", end_of_day=True)
     updated_since = MomentFilter(field_name="updated_at", lookup_expr="gte")
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS)
+
+    date_ranges = (("created_from", "created_to"),)
 
     class Meta:
         model = Customer

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from customers.filters import IdFilter, MomentFilter
+from customers.filters import IdFilter, MomentFilter, OrderedRangesFilterSet
 
 from .models import Transaction, TransactionStatus, TransactionType
 
@@ -10,7 +10,7 @@ from .models import Transaction, TransactionStatus, TransactionType
 TYPE_ALIASES = {"sales": TransactionType.SALE, "purchases": TransactionType.PURCHASE}
 
 
-class TransactionFilterSet(django_filters.FilterSet):
+class TransactionFilterSet(OrderedRangesFilterSet):
     type = django_filters.ChoiceFilter(
         choices=[*TransactionType.choices, *((alias, alias) for alias in TYPE_ALIASES)], method="filter_type"
     )
@@ -19,6 +19,8 @@ class TransactionFilterSet(django_filters.FilterSet):
     to_date = MomentFilter(field_name="occurred_at", lookup_expr="lte", end_of_day=True)
     customer_id = IdFilter(field_name="customer_id")
     reference = django_filters.CharFilter(field_name="reference")
+
+    date_ranges = (("from_date", "to_date"),)
 
     class Meta:
         model = Transaction

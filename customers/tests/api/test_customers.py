@@ -286,6 +286,12 @@ def test_list_filters_by_creation_dates_with_created_to_inclusive(api, organizat
     # A day at the calendar's edge is out of range, named by the parameter that carried it.
     assert assert_validation(api.get("customers", {"created_from": "0001-01-01"}), "created_from")
     assert assert_validation(api.get("customers", {"updated_since": "0001-01-01"}), "updated_since")
+    # A range that ends before it starts is refused, naming its end; one day is a range.
+    reversed_range = api.get("customers", {"created_from": "2025-01-15", "created_to": "2025-01-10"})
+    assert assert_validation(reversed_range, "created_to") == ["This is before created_from."]
+    assert names(api.get("customers", {"created_from": "2025-01-15", "created_to": "2025-01-15"})) == [
+        "Mid January Stores"
+    ]
 
 
 def test_list_filters_by_updated_since_an_iso_time_with_its_offset(api, organization):

@@ -151,6 +151,7 @@ class TestCustomerTransactions:
             ({"status": "paid"}, "status"),
             ({"from_date": "14/01/2025"}, "from_date"),
             ({"from_date": "0001-01-01"}, "from_date"),
+            ({"from_date": "2025-01-15", "to_date": "2025-01-14"}, "to_date"),
             ({"customer_id": "1"}, "customer_id"),
             ({"per_page": "ten"}, "per_page"),
         ],
