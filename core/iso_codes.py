@@ -10,7 +10,8 @@ import pycountry
 from django.core.exceptions import ValidationError
 
 # Kosovo's code is user-assigned in ISO 3166-1 but used by the EU, banks and phone numbering.
-EXTRA_COUNTRY_CODES = frozenset({"XK"})
+EXTRA_COUNTRIES = {"XK": "Kosovo"}
+EXTRA_COUNTRY_CODES = frozenset(EXTRA_COUNTRIES)
 
 
 @cache
@@ -41,3 +42,19 @@ def iso_currency(value: str) -> None:
 def iso_language(value: str) -> None:
     if value not in language_codes():
         raise ValidationError("Use an ISO 639-1 language code, for example en.", code="invalid")
+
+
+@cache
+def country_label(code: str) -> str:
+    """A country as a reader knows it, with its code: "Kenya (KE)"; the code alone if it has no name."""
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    name = (getattr(country, "common_name", None) or country.name) if country else EXTRA_COUNTRIES.get(code)
+    return f"{name} ({code})" if name else code
+
+
+@cache
+def language_label(code: str) -> str:
+    """A language as a reader knows it, with its code: "Swahili (sw)"; the code alone if it has no name."""
+    language = pycountry.languages.get(alpha_2=code) if code else None
+    # ISO 639's qualifier ("Swahili (macrolanguage)") says nothing to a reader of the sheet.
+    return f"{language.name.split(' (')[0]} ({code})" if language else code

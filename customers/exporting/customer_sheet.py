@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from core.iso_codes import country_label, language_label
 from customers.models import Customer
 from transactions.models import TransactionStatus, TransactionType
 from transactions.selectors import transaction_list
@@ -78,8 +79,8 @@ def detail_rows(customer: Customer, zone: ZoneInfo) -> list[tuple[str, Any]]:
         ("VAT number", customer.vat_number),
         ("EAN number", customer.ean_number),
         ("Branch", f"{customer.branch.code} {customer.branch.name}"),
-        ("Country", customer.country),
-        ("Language", customer.language),
+        ("Country", country_label(customer.country)),
+        ("Language", language_label(customer.language)),
         ("Currency", customer.currency),
         ("Address", customer.address),
         ("City", customer.city),

@@ -39,6 +39,8 @@ def test_xlsx_has_details_contacts_billing_entities_and_transactions_sheets(api,
     assert fields["Name"].value == "Kamau Wholesalers Ltd"
     assert fields["Tax ID"].value == "A051234567X"
     assert fields["Category"].value == "Wholesale"
+    # Codes are shown with their names, for a reader who does not know them.
+    assert (fields["Country"].value, fields["Language"].value) == ("Kenya (KE)", "English (en)")
     assert fields["Balance"].data_type == "n"
     assert fields["Balance"].value == pytest.approx(1000.50)
     assert fields["Credit limit"].value == pytest.approx(50000)
