@@ -47,7 +47,7 @@ class BranchViewSet(OrganizationViewSet):
         },
     )
     def list(self, request):
-        self.check_query_params({"active"})
+        self.check_query_params({"active"}, paginated=True)
         branches = branch_list(organization=self.organization, with_customer_count=True)
         if "active" in request.query_params:
             active = BOOLEAN_VALUES.get(request.query_params["active"].strip().lower())

@@ -66,7 +66,7 @@ class BillingEntityViewSet(OrganizationViewSet):
         },
     )
     def list(self, request, customer_id=None):
-        self.check_query_params(LIST_PARAMS)
+        self.check_query_params(LIST_PARAMS, paginated=True)
         active = self._active_filter()
         entities = billing_entity_list(customer=self._customer(customer_id), active_only=active is True)
         if active is False:

@@ -86,12 +86,13 @@ class OrganizationViewSet(viewsets.ViewSet):
     def actor(self):
         return self.request.access.actor
 
-    def check_query_params(self, allowed: frozenset[str] | set[str]) -> None:
-        unknown = sorted(set(self.request.query_params) - set(allowed) - PAGINATION_PARAMS)
+    def check_query_params(self, allowed: frozenset[str] | set[str], *, paginated: bool = False) -> None:
+        """A 400 for any query parameter but ``allowed`` (and page and per_page on a ``paginated`` list)."""
+        allowed = set(allowed) | (PAGINATION_PARAMS if paginated else set())
+        unknown = sorted(set(self.request.query_params) - allowed)
         if unknown:
-            raise ValidationError(
-                {name: [f"Unknown query parameter. Allowed: {', '.join(sorted(allowed))}."] for name in unknown}
-            )
+            listed = ", ".join(sorted(allowed)) or "none"
+            raise ValidationError({name: [f"Unknown query parameter. Allowed: {listed}."] for name in unknown})
         unsafe = {
             name: problems
             for name, values in self.request.query_params.lists()

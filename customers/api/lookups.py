@@ -111,7 +111,7 @@ class LookupViewSet(OrganizationViewSet):
         return dict(serializer.validated_data)
 
     def list(self, request):
-        self.check_query_params({"archived"})
+        self.check_query_params({"archived"}, paginated=True)
         items = lookup_list(model=self.model, organization=self.organization)
         if "archived" in request.query_params:
             items = items.filter(is_archived=_boolean(request.query_params["archived"], "archived"))

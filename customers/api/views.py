@@ -105,7 +105,7 @@ class CustomerViewSet(OrganizationViewSet):
         },
     )
     def list(self, request):
-        self.check_query_params(LIST_FILTERS)
+        self.check_query_params(LIST_FILTERS, paginated=True)
         customers = customer_list(organization=self.organization, filters=request.query_params)
         return self.paginated(customers, CustomerListOutputSerializer)
 

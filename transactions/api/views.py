@@ -87,7 +87,7 @@ class TransactionViewSet(OrganizationViewSet):
         },
     )
     def list(self, request):
-        self.check_query_params(LIST_FILTERS)
+        self.check_query_params(LIST_FILTERS, paginated=True)
         entries = transaction_list(organization=self.organization, filters=request.query_params)
         return self.paginated(entries, TransactionOutputSerializer)
 
@@ -135,7 +135,7 @@ class TransactionViewSet(OrganizationViewSet):
         },
     )
     def for_customer(self, request, customer_pk=None):
-        self.check_query_params(CUSTOMER_HISTORY_FILTERS)
+        self.check_query_params(CUSTOMER_HISTORY_FILTERS, paginated=True)
         customer = customer_get(organization=self.organization, customer_id=customer_pk)
         entries = transaction_list(organization=self.organization, customer=customer, filters=request.query_params)
         return self.paginated(entries, CustomerTransactionOutputSerializer)

@@ -330,6 +330,14 @@ def test_an_unknown_list_filter_is_a_400_naming_it(api):
     errors = assert_validation(api.get("customers", {"colour": "red"}), "colour")
 
     assert "Unknown query parameter" in errors[0]
+    # The allowed names include the page parameters of a paginated list.
+    assert "page" in errors[0] and "per_page" in errors[0] and "search" in errors[0]
+
+
+def test_page_parameters_are_unknown_where_nothing_is_paginated(api):
+    errors = assert_validation(api.get("customers/search", {"q": "wanjiku", "page": "2"}), "page")
+
+    assert errors == ["Unknown query parameter. Allowed: branch_id, limit, q."]
 
 
 def test_the_list_never_shows_another_organizations_customers(api, organization, other_organization):
