@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Branch, Organization
@@ -369,6 +370,20 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def job_file_path(job: "JobBase", filename: str, *, kind: str) -> str:
+    """A job's files sit in a folder of their own: a file keeps the name it was given, which is the name
+    it downloads under, instead of getting a random suffix when another job's file has that name."""
+    return f"jobs/{kind}/{timezone.now():%Y/%m}/{job.pk}/{filename}"
+
+
+def job_result_path(job: "JobBase", filename: str) -> str:
+    return job_file_path(job, filename, kind="results")
+
+
+def import_source_path(job: "ImportJob", filename: str) -> str:
+    return job_file_path(job, filename, kind="imports")
+
+
 class JobBase(models.Model):
     """A long import or export: its progress is written as it runs, and the UI polls it."""
 
@@ -383,7 +398,7 @@ class JobBase(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     error_message = models.TextField(blank=True)
-    result_file = models.FileField(upload_to="jobs/results/%Y/%m/", blank=True)
+    result_file = models.FileField(upload_to=job_result_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -398,7 +413,7 @@ class JobBase(models.Model):
 
 
 class ImportJob(JobBase):
-    source_file = models.FileField(upload_to="jobs/imports/%Y/%m/")
+    source_file = models.FileField(upload_to=import_source_path)
     original_name = models.CharField(max_length=255)
     # dry_run, mode, category_id, branch_code
     options = models.JSONField(default=dict, blank=True)

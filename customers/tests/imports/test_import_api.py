@@ -134,6 +134,17 @@ def test_the_error_report_downloads_as_xlsx(api):
     ]
 
 
+def test_every_error_report_downloads_under_its_own_plain_name(api, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # a clean folder: the second report's name is the first one's
+    bad_rows = [*SHORT_ROWS, ["", "0712345678", "x@", "", "abc"]]
+    urls = [post_import(api, xlsx_bytes(bad_rows)).json()["data"]["error_report_url"] for _ in range(2)]
+
+    names = [api.get(urlsplit(url).path)["Content-Disposition"] for url in urls]
+
+    assert urls[0] != urls[1]
+    assert names == ['attachment; filename="import-errors.xlsx"'] * 2
+
+
 def test_the_default_category_and_branch_apply_to_rows_without_their_own(api, organization, wholesale):
     from accounts.services import branch_create
 
