@@ -16,6 +16,7 @@ from import_export.results import Error, RowResult
 
 from accounts.models import Organization
 
+from .exporting.cells import csv_text
 from .models import Customer
 from .services.imports import (
     OrganizationLookups,
@@ -95,7 +96,8 @@ class TextWidget(widgets.Widget):
         return cell_text(value)
 
     def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
+        # Text that a spreadsheet would evaluate (=, +, -, @, tab, CR) is exported behind an apostrophe.
+        return "" if value is None else csv_text(str(value))
 
 
 class NumberWidget(widgets.Widget):
@@ -127,7 +129,7 @@ class LookupWidget(widgets.Widget):
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
-        return value.code if self.kind == "branch" else value.name
+        return csv_text(value.code if self.kind == "branch" else value.name)
 
 
 class MetadataWidget(widgets.Widget):

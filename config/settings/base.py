@@ -282,5 +282,7 @@ IMPORT_MAX_ROWS = 200_000
 # opened. A full-template sheet of 200,000 rows written without shared strings unpacks to ~300 MB.
 IMPORT_MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 IMPORT_MAX_COMPRESSION_RATIO = 100
-# Admin's export of the customer resource: cells starting with = + - @ are written as text.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: django-import-export's own escape deletes a leading "=" and turns every cell into text. The
+# customer resource's widgets put an apostrophe before text a spreadsheet would evaluate instead,
+# as every other export does (customers.exporting.cells.csv_text).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False

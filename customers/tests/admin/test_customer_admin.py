@@ -1,7 +1,13 @@
+import csv
+import io
+
 import pytest
 from django.urls import reverse
+from import_export.formats import base_formats
+from openpyxl import load_workbook
 
 from customers.models import ContactPhone, Customer
+from customers.resources import CustomerResource
 from customers.services import contact_phone_set_locked, customer_create
 from customers.tests.admin.browser import form_values, submit_form
 
@@ -393,3 +399,24 @@ def test_the_customer_list_costs_the_same_queries_for_few_or_many_rows(manager_c
 
     assert len(listed_names(manager_client.get(CHANGELIST))) == 7
     assert many == few
+
+
+def test_admins_export_writes_formula_like_text_behind_an_apostrophe_and_keeps_numbers(organization, manager):
+    customer_create(
+        organization=organization,
+        actor=manager,
+        name='=HYPERLINK("http://x","click")',
+        address="+254 Road",
+        credit_limit="2500.50",
+    )
+
+    def exported():
+        return CustomerResource().export(queryset=Customer.objects.filter(organization=organization))
+
+    rows = list(csv.DictReader(io.StringIO(base_formats.CSV().export_data(exported()))))
+    assert (rows[0]["Name"], rows[0]["Address"]) == ('\'=HYPERLINK("http://x","click")', "'+254 Road")
+    sheet = load_workbook(io.BytesIO(base_formats.XLSX().export_data(exported()))).active
+    headers = [cell.value for cell in sheet[1]]
+    values = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
+    assert values["Name"] == '\'=HYPERLINK("http://x","click")'
+    assert values["Credit Limit"] == 2500.5
