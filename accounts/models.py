@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from core.iso_codes import iso_country, iso_currency
 from core.models import TimestampedModel
+from core.timezones import validate_timezone
 
 HEAD_OFFICE_CODE = "00"
 HEAD_OFFICE_NAME = "Head Office"
@@ -20,7 +21,7 @@ class Organization(TimestampedModel):
     slug = models.SlugField(max_length=60, unique=True)
     country = models.CharField(max_length=2, default="KE", validators=[iso_country])
     base_currency = models.CharField(max_length=3, default="KES", validators=[iso_currency])
-    timezone = models.CharField(max_length=64, default="Africa/Nairobi")
+    timezone = models.CharField(max_length=64, default="Africa/Nairobi", validators=[validate_timezone])
     # Next number for generated customer codes (CUST000001, ...); moved with F() under a row lock.
     customer_number_seq = models.PositiveBigIntegerField(default=0, editable=False)
 

@@ -56,6 +56,22 @@ def test_a_taken_slug_is_refused_on_the_slug(admin_client, organization):
     assert Organization.objects.count() == 1
 
 
+def test_an_unknown_timezone_is_refused_beside_the_field_and_the_pages_keep_working(admin_client, organization):
+    response = submit_form(
+        admin_client,
+        reverse("admin:accounts_organization_change", args=[organization.pk]),
+        form_id="organization_form",
+        changes={"timezone": "Mars/Base"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"] == [
+        "Use a timezone of the IANA database, for example Africa/Nairobi."
+    ]
+    organization.refresh_from_db()
+    assert organization.timezone == "Africa/Nairobi"
+
+
 def test_a_member_sees_their_organization_but_cannot_change_it(manager_client, organization, other_organization):
     listing = manager_client.get(reverse("admin:accounts_organization_changelist"))
     change_url = reverse("admin:accounts_organization_change", args=[organization.pk])
