@@ -1,6 +1,8 @@
 """The organization's settings pages: branches (every member reads, managers change) and API keys
 (managers only, as in the API)."""
 
+import secrets
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -83,8 +85,35 @@ def branch_edit(request: HttpRequest, branch_id: int) -> HttpResponse:
     return _branches_answer(request, context, heading=f"Edit branch {label}")
 
 
+# The create form carries a one-time token: sending the same form twice (reloading the page that
+# shows a new key's secret re-posts it) must not issue a second key that nobody holds the secret of.
+API_KEY_FORM_TOKENS = "api_key_form_tokens"
+API_KEY_FORM_TOKENS_KEPT = 20
+
+
+def _api_key_form_token(request: HttpRequest) -> str:
+    token = secrets.token_urlsafe(16)
+    tokens = request.session.get(API_KEY_FORM_TOKENS, [])
+    request.session[API_KEY_FORM_TOKENS] = [*tokens, token][-API_KEY_FORM_TOKENS_KEPT:]
+    return token
+
+
+def _api_key_form_token_spent(request: HttpRequest) -> bool:
+    """Whether the posted form's token was used before (or never given); a fresh one is used up here."""
+    token = request.POST.get("form_token", "")
+    tokens = request.session.get(API_KEY_FORM_TOKENS, [])
+    if token not in tokens:
+        return True
+    request.session[API_KEY_FORM_TOKENS] = [kept for kept in tokens if kept != token]
+    return False
+
+
 def _api_keys_page(request: HttpRequest, *, form: ApiKeyCreateForm) -> HttpResponse:
-    context = {"api_keys": api_key_list(organization=request.organization), "form": form}
+    context = {
+        "api_keys": api_key_list(organization=request.organization),
+        "form": form,
+        "form_token": _api_key_form_token(request),
+    }
     return render(request, "settings/api_keys.html", context)
 
 
@@ -98,6 +127,12 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 def api_key_create(request: HttpRequest) -> HttpResponse:
     """The new key's secret appears in this response and nowhere else: it is neither stored nor
     redirected to, so reloading the list never shows it again."""
+    if _api_key_form_token_spent(request):
+        messages.info(
+            request,
+            "That form was already sent: its key exists, and its secret was shown once. Create another if needed.",
+        )
+        return redirect("api_keys")
     form = ApiKeyCreateForm(request.POST, prefix="api_key")
     if form.is_valid():
         try:

@@ -12,6 +12,13 @@ from customers.services import customer_create, customer_soft_delete
 
 pytestmark = pytest.mark.django_db
 
+
+def post_key_form(session, data: dict):
+    """Send the key form as the page gives it: with the one-time token the page put in it."""
+    token = session.get("/settings/api-keys/").context["form_token"]
+    return session.post("/settings/api-keys/new/", {**data, "form_token": token})
+
+
 BRANCHES = "/settings/branches/"
 API_KEYS = "/settings/api-keys/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -242,7 +249,7 @@ def test_created_key_is_shown_once_and_works_until_revoked(client_as, client, ca
     customer_create(organization=organization, name="Jane Wanjiku")
     session = client_as(manager)
 
-    response = session.post("/settings/api-keys/new/", {"api_key-name": "Online shop", "api_key-scope": "read"})
+    response = post_key_form(session, {"api_key-name": "Online shop", "api_key-scope": "read"})
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -277,10 +284,23 @@ def test_created_key_is_shown_once_and_works_until_revoked(client_as, client, ca
     assert "POST /settings/api-keys/new/ 200" in caplog.text and secret.value not in caplog.text
 
 
+def test_sending_the_key_form_again_issues_no_second_key(client_as, manager, organization):
+    session = client_as(manager)
+    token = session.get("/settings/api-keys/").context["form_token"]
+    form = {"api_key-name": "Online shop", "api_key-scope": "read", "form_token": token}
+
+    first = session.post("/settings/api-keys/new/", form)
+    again = session.post("/settings/api-keys/new/", form)  # the browser's reload of the secret's page
+
+    assert first.status_code == 200 and "api-key-secret" in first.content.decode()
+    assert again.status_code == 302 and again["Location"] == "/settings/api-keys/"
+    assert ApiKey.objects.filter(organization=organization).count() == 1
+    listing = session.get("/settings/api-keys/").content.decode()
+    assert "That form was already sent" in listing
+
+
 def test_a_write_key_created_here_can_write(client_as, client, manager, organization):
-    response = client_as(manager).post(
-        "/settings/api-keys/new/", {"api_key-name": "Integration", "api_key-scope": "write"}
-    )
+    response = post_key_form(client_as(manager), {"api_key-name": "Integration", "api_key-scope": "write"})
     secret = page(response).get_element_by_id("api-key-secret").value
 
     created = client.post(
@@ -294,7 +314,7 @@ def test_a_write_key_created_here_can_write(client_as, client, manager, organiza
 
 
 def test_key_form_errors_are_shown_beside_the_fields(client_as, manager, organization):
-    response = client_as(manager).post("/settings/api-keys/new/", {"api_key-name": "  ", "api_key-scope": "admin"})
+    response = post_key_form(client_as(manager), {"api_key-name": "  ", "api_key-scope": "admin"})
 
     assert response.status_code == 200
     assert field_errors(response, "id_api_key-name") == ["This field is required."]
@@ -339,7 +359,7 @@ def test_creating_a_key_needs_a_post_with_the_csrf_token(manager, organization):
 def test_key_names_are_escaped(client_as, manager, organization):
     session = client_as(manager)
 
-    created = session.post("/settings/api-keys/new/", {"api_key-name": SCRIPT, "api_key-scope": "read"})
+    created = post_key_form(session, {"api_key-name": SCRIPT, "api_key-scope": "read"})
     listing = session.get(API_KEYS)
 
     for response in (created, listing):

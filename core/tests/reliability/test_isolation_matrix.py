@@ -275,6 +275,7 @@ VOLATILE = [
     re.compile(r"req_[0-9a-zA-Z]+"),  # request ids
     re.compile(r"[0-9a-zA-Z]{64}"),  # masked CSRF tokens
     re.compile(r"nonce\W{1,4}[\w+/=-]{16,}", re.IGNORECASE),  # script nonces of the content security policy
+    re.compile(r'name="form_token" value="[\w-]+"'),  # the API key form's one-time token
     re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),  # request and job UUIDs
 ]
 
