@@ -261,6 +261,8 @@ class ChangeEntry:
     subject: str
     action: str  # "created", "changed" or "deleted"
     changes: list[FieldChange]
+    # Why, when the writer said (a deleted category unlinking its customers); else empty.
+    reason: str = ""
 
 
 # Columns that say nothing to a reader of the history (keys, timestamps, the parent link).
@@ -367,6 +369,7 @@ def customer_change_history(*, customer: Customer, limit: int = 50) -> list[Chan
                     subject=_history_subject(model, record),
                     action=action,
                     changes=changes,
+                    reason=record.history_change_reason or "",
                 )
             )
     entries.sort(key=lambda entry: entry.at, reverse=True)

@@ -5,11 +5,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Organization
 from core.exceptions import Conflict
+from core.history import request_context
 
-from ..models import LookupBase
+from ..models import Customer, LookupBase
 
 
 def _check_name_free(model: type[LookupBase], organization: Organization, name: str, exclude_pk=None) -> None:
@@ -64,11 +67,41 @@ def lookup_archive(*, item: LookupBase, archived: bool = True) -> LookupBase:
     return item
 
 
+# Customers unlinked from a deleted lookup are read and written this many at a time.
+UNLINK_BATCH_SIZE = 1_000
+
+
 @transaction.atomic
 def lookup_delete(*, item: LookupBase) -> None:
-    # Customers keep their history: deleting a lookup in use only unlinks it (SET_NULL), except
-    # where a model protects it.
+    """Delete ``item``; its customers lose it, each with a change-history row that says so.
+
+    The database's SET NULL alone would change them silently: no history, no new updated_at.
+    Where a model protects the lookup, nothing changes and the answer is a Conflict.
+    """
+    for field in Customer._meta.get_fields():
+        if field.many_to_one and field.related_model is type(item):
+            _unlink_customers(item=item, field_name=field.name)
     try:
         item.delete()
     except ProtectedError as exc:
         raise Conflict(f"This {item._meta.verbose_name} is in use; archive it instead.") from exc
+
+
+def _unlink_customers(*, item: LookupBase, field_name: str) -> None:
+    ids = list(Customer.objects.filter(**{field_name: item}).order_by("pk").values_list("pk", flat=True))
+    reason = f"{item._meta.verbose_name.capitalize()} {item} deleted"
+    now = timezone.now()
+    for start in range(0, len(ids), UNLINK_BATCH_SIZE):
+        customers = list(Customer.objects.filter(pk__in=ids[start : start + UNLINK_BATCH_SIZE]))
+        for customer in customers:
+            setattr(customer, field_name, None)
+            customer.updated_at = now
+        bulk_update_with_history(
+            customers,
+            Customer,
+            [field_name, "updated_at"],
+            batch_size=UNLINK_BATCH_SIZE,
+            default_change_reason=reason[:100],
+            default_date=now,
+            custom_historical_attrs=request_context(),
+        )

@@ -128,6 +128,28 @@ def test_deleting_a_lookup_in_use_unlinks_its_customers_and_keeps_them(organizat
     assert Customer.objects.get(pk=customer.pk).category is None
 
 
+def test_each_unlinked_customer_gets_a_history_row_and_a_new_updated_at(organization, manager):
+    from customers.selectors import customer_change_history
+
+    category = lookup_create(model=Category, organization=organization, name="Corporate")
+    filed = [
+        customer_create(organization=organization, actor=manager, name=name, category=category)
+        for name in ("Otieno Hardware", "Kamau Stores")
+    ]
+    other = customer_create(organization=organization, actor=manager, name="Walk-in")
+    before = {customer.pk: customer.updated_at for customer in [*filed, other]}
+
+    lookup_delete(item=category)
+
+    for customer in filed:
+        latest = customer_change_history(customer=customer)[0]
+        assert latest.reason == "Category Corporate deleted"
+        assert [(change.field, change.new) for change in latest.changes] == [("Category", "—")]
+        assert Customer.objects.get(pk=customer.pk).updated_at > before[customer.pk]
+    assert Customer.objects.get(pk=other.pk).updated_at == before[other.pk]
+    assert Customer.history.filter(id=other.pk).count() == 1
+
+
 def test_customer_count_counts_only_customers_that_are_not_deleted(organization):
     category = lookup_create(model=Category, organization=organization, name="Wholesale")
     lookup_create(model=Category, organization=organization, name="Retail")
