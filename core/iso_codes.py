@@ -29,19 +29,21 @@ def language_codes() -> frozenset[str]:
     return frozenset(language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2"))
 
 
+def _require_listed(value: str, codes: frozenset[str], message: str) -> None:
+    if value not in codes:
+        raise ValidationError(message, code="invalid")
+
+
 def iso_country(value: str) -> None:
-    if value not in country_codes():
-        raise ValidationError("Use an ISO 3166-1 alpha-2 country code, for example KE.", code="invalid")
+    _require_listed(value, country_codes(), "Use an ISO 3166-1 alpha-2 country code, for example KE.")
 
 
 def iso_currency(value: str) -> None:
-    if value not in currency_codes():
-        raise ValidationError("Use an ISO 4217 currency code, for example KES.", code="invalid")
+    _require_listed(value, currency_codes(), "Use an ISO 4217 currency code, for example KES.")
 
 
 def iso_language(value: str) -> None:
-    if value not in language_codes():
-        raise ValidationError("Use an ISO 639-1 language code, for example en.", code="invalid")
+    _require_listed(value, language_codes(), "Use an ISO 639-1 language code, for example en.")
 
 
 @cache

@@ -29,7 +29,7 @@ _page_meta = _meta_named(
     last_page=serializers.IntegerField(),
 )
 # The quick search's meta: how many items came back and the query as it was read.
-_search_meta = _meta_named("SearchMeta", count=serializers.IntegerField(), query=serializers.CharField())
+SEARCH_META = _meta_named("SearchMeta", count=serializers.IntegerField(), query=serializers.CharField())
 
 ErrorEnvelope = inline_serializer(
     name="ErrorEnvelope",
@@ -49,15 +49,16 @@ def enveloped(
     many: bool = False,
     paginated: bool = False,
     message: bool = False,
-    search: bool = False,
+    meta=None,
 ):
+    """The envelope around ``serializer_class``; ``meta`` replaces the default meta (PageMeta when paginated)."""
     fields = {"status": serializers.CharField(help_text='Always "success".')}
     if message:
         fields["message"] = serializers.CharField()
     fields["data"] = (
         serializer_class(many=many) if serializer_class is not None else serializers.JSONField(allow_null=True)
     )
-    fields["meta"] = _page_meta if paginated else _search_meta if search else _meta
+    fields["meta"] = meta or (_page_meta if paginated else _meta)
     envelope = inline_serializer(name=name, fields=fields)
     # One envelope object even when its data is a list: without this, drf-spectacular's list-view
     # heuristic (a ``list`` action) would describe the answer as an array of envelopes.

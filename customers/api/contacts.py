@@ -23,7 +23,6 @@ from customers.selectors import (
 
 from .serializers import ContactEmailOutputSerializer, ContactPhoneOutputSerializer
 
-# Named so an unknown parameter's error lists what the list does accept.
 # The model's notes are unbounded text; the API takes a generous page of it, not a megabyte.
 NOTES_MAX_LENGTH = 5000
 
@@ -141,9 +140,7 @@ def contact_schema(*, noun: str, plural: str, input_serializer, output_serialize
     return extend_schema_view(
         list=extend_schema(
             summary=f"List a customer's contact {plural}",
-            parameters=[
-                *PAGINATION_PARAMETERS,
-            ],
+            parameters=PAGINATION_PARAMETERS,
             responses={
                 200: enveloped(output_serializer, name=f"{kind}ListEnvelope", many=True, paginated=True),
                 **errors(400, *READ_ERRORS),

@@ -6,7 +6,15 @@ from rest_framework.exceptions import ValidationError
 
 from core.api.conditional import etag_for
 from core.api.envelope import success
-from core.api.schema import PAGINATION_PARAMETERS, READ_ERRORS, VALIDATION_EXAMPLE, WRITE_ERRORS, enveloped, errors
+from core.api.schema import (
+    PAGINATION_PARAMETERS,
+    READ_ERRORS,
+    SEARCH_META,
+    VALIDATION_EXAMPLE,
+    WRITE_ERRORS,
+    enveloped,
+    errors,
+)
 from core.api.views import OrganizationViewSet
 from customers import services
 from customers.filters import ORDERING_FIELDS, CustomerFilterSet
@@ -171,7 +179,7 @@ class CustomerViewSet(OrganizationViewSet):
             ),
         ],
         responses={
-            200: enveloped(CustomerSearchOutputSerializer, name="CustomerSearchEnvelope", many=True, search=True),
+            200: enveloped(CustomerSearchOutputSerializer, name="CustomerSearchEnvelope", many=True, meta=SEARCH_META),
             **errors(400, *READ_ERRORS),
         },
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from core.db import copied_text_values
-from customers.filters import CustomerFilterSet
+from customers.filters import STATUS_CHOICES, CustomerFilterSet
 from customers.models import Category, ContactOrigin, Customer, CustomerGroup, CustomerStatus, CustomerType
 from customers.selectors import customer_list
 
@@ -101,8 +101,8 @@ ORDERING_LABELS = {
     "updated_at": "Updated",
     "balance": "Balance",
 }
-# Filters whose values are words of the API ("company", "inactive"), shown capitalized.
-WORD_FILTERS = frozenset({"status", "type"})
+# Filters whose values are words of the API ("company", "inactive"), shown by their labels.
+WORD_FILTER_LABELS = {"status": dict(STATUS_CHOICES), "type": TYPE_LABELS}
 
 
 @dataclass(frozen=True)
@@ -285,8 +285,8 @@ def filter_descriptions(*, organization: Organization, filters: Mapping[str, Any
         if model is not None and text.isdigit():
             found = model.objects.filter(organization=organization, pk=int(text)).values_list("name", flat=True).first()
             text = found or text
-        elif name in WORD_FILTERS:
-            text = text.capitalize()
+        elif name in WORD_FILTER_LABELS:
+            text = WORD_FILTER_LABELS[name].get(text, text)
         elif name == "ordering" and text.lstrip("-") in ORDERING_LABELS:
             text = f"{ORDERING_LABELS[text.lstrip('-')]}, {'descending' if text.startswith('-') else 'ascending'}"
         described.append((label, text))
