@@ -480,10 +480,11 @@ def _key_prefix_ids(organization_id: int, keys: Sequence[str], *, cap: int) -> l
 class _Ranking:
     """Collects the customer ids of the quick search in result order until ``limit`` are found."""
 
-    def __init__(self, *, organization_id: int, branch_id: int | None, limit: int):
+    def __init__(self, *, organization_id: int, branch_id: int | None, limit: int, within: Sql | None = None):
         self.organization_id = organization_id
         self.branch_id = branch_id
         self.limit = limit
+        self.within = within
         self.hits: dict[int, int] = {}
 
     @property
@@ -498,6 +499,8 @@ class _Ranking:
         condition &= Sql("organization_id = %s", (self.organization_id,))
         if self.branch_id is not None:
             condition &= Sql("branch_id = %s", (self.branch_id,))
+        if self.within is not None:
+            condition &= self.within
         if self.hits:
             condition &= ~among_ids("customer_id", self.hits)
         statement = Sql(
@@ -537,6 +540,8 @@ class _Ranking:
         if not conditions:
             return
         condition = reduce(operator.or_, conditions)
+        if self.within is not None:
+            condition &= self.within
         rows = sql_rows(
             Sql(
                 f"SELECT name_key, customer_id, organization_id, branch_id FROM {DOCUMENTS} WHERE {condition.text}",  # noqa: S608
@@ -642,8 +647,13 @@ def _words_condition(words: tuple[str, ...]) -> Sql:
     return reduce(operator.and_, (_sql_contains("text", word) for word in words))
 
 
-def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id: int | None = None) -> list[SearchHit]:
+def quick_search(
+    *, organization_id: int, raw_query: str, limit: int, branch_id: int | None = None, within: Sql | None = None
+) -> list[SearchHit]:
     """The best ``limit`` matches of ``raw_query``, best first (the ranking of customer_search_filter).
+
+    ``within`` is a further condition on the documents (``listed_customers_condition``: the
+    customer list's other filters), tested on the rows each step reads.
 
     Rank by rank, each in name order, stopping as soon as ``limit`` are found: exact identifiers,
     names starting with the query, names containing it, then everything else the query matches
@@ -653,7 +663,7 @@ def quick_search(*, organization_id: int, raw_query: str, limit: int, branch_id:
     query = parse_query(raw_query)
     if query.is_empty or limit < 1:
         return []
-    ranking = _Ranking(organization_id=organization_id, branch_id=branch_id, limit=limit)
+    ranking = _Ranking(organization_id=organization_id, branch_id=branch_id, limit=limit, within=within)
 
     exact = _exact_keys(organization_id, query.exact_keys)
     exact_ids = _ids_up_to(exact, RANKED_CANDIDATES)

@@ -1,9 +1,11 @@
-"""page/per_page pagination with the meta of the API: total, per_page, current_page, last_page."""
+"""page/per_page pagination with the meta of the API: total, total_is_exact, per_page, current_page, last_page."""
 
 import math
 
 from django.conf import settings
 from rest_framework.exceptions import NotFound, ValidationError
+
+from core.paging import CountedList, count_up_to
 
 
 class PageParams:
@@ -25,14 +27,27 @@ class PageParams:
         return value
 
 
-def paginate(queryset, query_params) -> tuple[list, dict]:
-    """The rows of the requested page and the meta that describes it."""
+def paginate(rows, query_params) -> tuple[list, dict]:
+    """The requested page of ``rows`` (a queryset or a ``CountedList``) and the meta that describes it.
+
+    A ``CountedList`` may count no further than a limit (``core.paging``): past it ``total`` is the
+    limit, ``total_is_exact`` is false, and the pages end with the counted rows.
+    """
     params = PageParams(query_params)
-    total = queryset.count()
-    last_page = max(1, math.ceil(total / params.per_page))
+    total = rows.total if isinstance(rows, CountedList) else count_up_to(rows, None)
+    last_page = max(1, math.ceil(total.count / params.per_page))
     if params.page > last_page:
-        raise NotFound(f"Page {params.page} does not exist; the last page is {last_page}.")
+        message = f"Page {params.page} does not exist; the last page is {last_page}."
+        if not total.is_exact:
+            message += f" Only the first {total.count:,} matches are paged: narrow the filters or export the list."
+        raise NotFound(message)
     start = (params.page - 1) * params.per_page
-    rows = list(queryset[start : start + params.per_page])
-    meta = {"total": total, "per_page": params.per_page, "current_page": params.page, "last_page": last_page}
-    return rows, meta
+    page_rows = list(rows[start : start + params.per_page])
+    meta = {
+        "total": total.count,
+        "total_is_exact": total.is_exact,
+        "per_page": params.per_page,
+        "current_page": params.page,
+        "last_page": last_page,
+    }
+    return page_rows, meta

@@ -23,7 +23,12 @@ def _meta_named(name: str, **fields: serializers.Field):
 _meta = _meta_named("Meta")
 _page_meta = _meta_named(
     "PageMeta",
-    total=serializers.IntegerField(),
+    total=serializers.IntegerField(
+        help_text="The number of matches; on the customer list, counted up to 10,000 (see total_is_exact)."
+    ),
+    total_is_exact=serializers.BooleanField(
+        help_text="False when there are more matches than total: the pages end there; narrow the filters or export."
+    ),
     per_page=serializers.IntegerField(),
     current_page=serializers.IntegerField(),
     last_page=serializers.IntegerField(),

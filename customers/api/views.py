@@ -18,11 +18,11 @@ from core.api.schema import (
 from core.api.views import OrganizationViewSet
 from customers import services
 from customers.filters import ORDERING_FIELDS, CustomerFilterSet
+from customers.listing import CustomerListing
 from customers.selectors import (
     SUMMARY_FILTERS,
     customer_get,
     customer_get_detailed,
-    customer_list,
     customer_quick_search,
     customer_summary,
 )
@@ -114,7 +114,7 @@ class CustomerViewSet(OrganizationViewSet):
     )
     def list(self, request):
         self.check_query_params(LIST_FILTERS, paginated=True)
-        customers = customer_list(organization=self.organization, filters=request.query_params)
+        customers = CustomerListing(organization=self.organization, filters=request.query_params)
         return self.paginated(customers, CustomerListOutputSerializer)
 
     @extend_schema(

@@ -16,6 +16,7 @@ from core.web import HANDLED_ERRORS, apply_errors, organization_required
 from customers import services
 from customers.filters import CustomerFilterSet
 from customers.forms import CustomerFilterForm
+from customers.listing import CustomerListing
 from customers.selectors import customer_list
 
 from .rendering import render_page_or_part
@@ -57,13 +58,13 @@ def customer_list_page(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = list_filters_from(request.GET)
     try:
-        customers = customer_list(organization=organization, filters=filters)
+        customers = CustomerListing(organization=organization, filters=filters)
     except ValidationError as exc:
         apply_errors(error=exc, form=form)
-        customers = customer_list(organization=organization).none()
+        customers = CustomerListing.none(organization=organization)
 
     if request.htmx and request.htmx.target == "quick-results":
-        results = list(customers[:QUICK_RESULTS]) if filters.get("search") else []
+        results = customers[:QUICK_RESULTS] if filters.get("search") else []
         return render(request, "customers/partials/quick_results.html", {"results": results, "filters": filters})
 
     page = Paginator(customers, PER_PAGE).get_page(request.GET.get("page"))
@@ -71,6 +72,7 @@ def customer_list_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "total": customers.total,
         "filters": filters,
         "sort_links": _sort_links(filters),
         # The export endpoints take the list's own parameters, so a file holds exactly what is shown.

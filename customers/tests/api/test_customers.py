@@ -162,7 +162,7 @@ def test_list_answers_the_envelope_with_the_fields_of_each_customer_and_the_page
     assert response.status_code == 200
     body = response.json()
     assert_envelope(body)
-    assert body["meta"]["total"] == 2
+    assert (body["meta"]["total"], body["meta"]["total_is_exact"]) == (2, True)
     assert (body["meta"]["per_page"], body["meta"]["current_page"], body["meta"]["last_page"]) == (25, 1, 1)
     abc, jane = body["data"]
     assert set(abc) == LIST_ITEM_FIELDS
@@ -204,6 +204,30 @@ def test_a_page_past_the_last_is_a_404_that_names_the_last_page(api, organizatio
 
     body = assert_error(response, 404)
     assert "last page is 1" in body["message"]
+
+
+def test_a_list_of_more_matches_than_are_counted_says_so_and_ends_its_pages_there(api, organization, settings):
+    settings.LIST_EXACT_TOTAL_UP_TO = 4
+    for number in range(1, 8):
+        new_customer(organization, name=f"Duka {number:02d}")
+
+    first = api.get("customers", {"per_page": 2}).json()
+    last = api.get("customers", {"per_page": 2, "page": 2}).json()
+    past = api.get("customers", {"per_page": 2, "page": 3})
+    counted = api.get("customers", {"per_page": 2, "search": "duka 0"}).json()
+    few = api.get("customers", {"search": "duka 03"}).json()
+
+    assert {key: first["meta"][key] for key in ("total", "total_is_exact", "last_page")} == {
+        "total": 4,
+        "total_is_exact": False,
+        "last_page": 2,
+    }
+    assert [item["name"] for item in last["data"]] == ["Duka 03", "Duka 04"]
+    body = assert_error(past, 404)
+    assert "the last page is 2" in body["message"]
+    assert "Only the first 4 matches are paged" in body["message"]
+    assert (counted["meta"]["total"], counted["meta"]["total_is_exact"]) == (4, False)
+    assert (few["meta"]["total"], few["meta"]["total_is_exact"]) == (1, True)
 
 
 @pytest.mark.parametrize("params", [{"page": "abc"}, {"page": "0"}, {"per_page": "-5"}, {"per_page": "ten"}])

@@ -113,6 +113,20 @@ def test_pagination_shows_25_per_page_and_keeps_the_filters(client_as, viewer, o
     assert "search=mboga&amp;page=1" in html
 
 
+def test_a_list_of_more_matches_than_are_counted_says_so(client_as, viewer, organization, settings):
+    settings.LIST_EXACT_TOTAL_UP_TO = 30
+    for number in range(32):
+        customer_create(organization=organization, name=f"Mama Mboga {number:02d}")
+
+    first = client_as(viewer).get(URL, {"search": "mboga"}).content.decode()
+    last = client_as(viewer).get(URL, {"search": "mboga", "page": 2}).content.decode()
+
+    assert "Showing <strong>1–25</strong> of more than <strong>30</strong> customers" in first
+    assert "Only the first 30 matches are shown in pages" not in first
+    assert "Showing <strong>26–30</strong> of more than <strong>30</strong> customers" in last
+    assert "Only the first 30 matches are shown in pages" in last
+
+
 def test_export_links_carry_the_current_filters(client_as, viewer, shoppers):
     response = client_as(viewer).get(URL, {"search": "wanj", "status": "active", "branch_id": ""})
 
