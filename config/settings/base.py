@@ -236,7 +236,7 @@ API_MAX_JSON_BODY_BYTES = 1024 * 1024
 API_DEFAULT_PER_PAGE = 25
 API_MAX_PER_PAGE = 100
 # The customer list counts its matches exactly up to this many and pages no further (core.paging).
-LIST_EXACT_TOTAL_UP_TO = env_int("LIST_EXACT_TOTAL_UP_TO", 10_000)
+LIST_EXACT_TOTAL_UP_TO = env_int("LIST_EXACT_TOTAL_UP_TO", 1000)
 API_SEARCH_DEFAULT_LIMIT = 10
 API_SEARCH_MAX_LIMIT = 50
 

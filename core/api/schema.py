@@ -24,7 +24,7 @@ _meta = _meta_named("Meta")
 _page_meta = _meta_named(
     "PageMeta",
     total=serializers.IntegerField(
-        help_text="The number of matches; on the customer list, counted up to 10,000 (see total_is_exact)."
+        help_text="The number of matches; the customer list counts up to 1,000 (see total_is_exact)."
     ),
     total_is_exact=serializers.BooleanField(
         help_text="False when there are more matches than total: the pages end there; narrow the filters or export."
