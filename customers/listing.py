@@ -37,8 +37,10 @@ from .search import (
     _prefix,
     _sql_contains,
     _sql_prefix,
+    listed_condition,
     parse_query,
     quick_search,
+    ranked,
 )
 from .selectors import customer_list
 
@@ -132,21 +134,29 @@ class CustomerListing(CountedList):
                 return None
         return ids
 
+    @cached_property
+    def _listed_sql(self) -> Sql:
+        """The statement selecting the listed customers' ids (as ``pk``): the filters but the search."""
+        sql, params = self.customers.order_by().values("pk").query.sql_with_params()
+        return Sql(sql, params)
+
     def _listed(self, customer_id_column: str) -> Sql:
         """``customer_id_column`` is one of the listed customers, tested for that one row."""
-        sql, params = self.customers.order_by().values("pk").query.sql_with_params()
-        return Sql(f"EXISTS (SELECT 1 FROM ({sql}) AS listed WHERE listed.pk = {customer_id_column})", params)  # noqa: S608 - compiled by the ORM
+        return listed_condition(self._listed_sql, customer_id_column)
 
     # -- reading a page -----------------------------------------------------------------------
 
     def __getitem__(self, window: slice) -> list[Customer]:
         start, stop = window.start or 0, window.stop
         if self.search and not self.ordering:
+            if self._matching_ids is not None:
+                hits = ranked(organization_id=self.organization.pk, raw_query=self.search, ids=self._matching_ids)
+                return self._in_order([hit.customer_id for hit in hits][start:stop])
             hits = quick_search(
                 organization_id=self.organization.pk,
                 raw_query=self.search,
                 limit=stop,
-                within=self._listed(f"{DOCUMENTS}.customer_id"),
+                listed=self._listed_sql,
             )
             return self._in_order([hit.customer_id for hit in hits][start:stop])
         if self.search:

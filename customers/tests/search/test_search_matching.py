@@ -154,6 +154,15 @@ def test_common_terms_walk_the_names_to_the_same_answer(found, monkeypatch, quer
     assert found(query) == names
 
 
+@pytest.mark.parametrize(("query", "names"), TABLE)
+def test_common_words_beside_few_identifiers_walk_the_names_to_the_same_answer(found, monkeypatch, query, names):
+    # Words too common to collect, identifiers few enough to: the last rank walks the names, testing
+    # each against the identifiers' customers and the words.
+    monkeypatch.setattr(search, "_text_contains_all_ids", lambda *args, **kwargs: None)
+
+    assert found(query) == names
+
+
 @pytest.mark.parametrize("query", ["kamau", "0712 345 678", "ka", "jose munoz"])
 def test_a_quick_search_runs_a_fixed_number_of_queries(directory, django_assert_max_num_queries, query):
     with django_assert_max_num_queries(10):

@@ -82,6 +82,15 @@ def test_a_search_pages_best_match_first_within_the_other_filters(shop, settings
     assert _pages(listing, 2, 3) == LTD_ACTIVE
 
 
+@pytest.mark.parametrize("limit", [100, 1])
+def test_a_common_word_that_the_filters_make_rare_is_found(shop, settings, limit):
+    settings.LIST_EXACT_TOTAL_UP_TO = limit
+
+    listing = CustomerListing(organization=shop, filters={"search": "ltd", "type": "individual"})
+
+    assert _pages(listing, 2, 2) == ["Gamma Ltd"]
+
+
 ORDERINGS = ["name", "-name", "-balance", "balance", "created_at", "-created_at", "customer_no"]
 
 
