@@ -51,6 +51,7 @@ ORDER_INDEXES = {
     "customer_no": "customer_org_no",
     "balance": "customer_org_balance",
     "created_at": "customer_org_created",
+    "updated_at": "customer_org_updated",
 }
 
 

@@ -224,6 +224,8 @@ class Customer(TimestampedModel):
             models.Index(fields=["organization", "status"], name="customer_org_status"),
             models.Index(fields=["organization", "-balance"], name="customer_org_balance"),
             models.Index(fields=["organization", "-created_at"], name="customer_org_created"),
+            # updated_since with ordering=updated_at: how an integrator reads every change since its last sync.
+            models.Index(fields=["organization", "updated_at"], name="customer_org_updated"),
             # The list's total counts the live customers of an organization: with this index the
             # count reads one small index instead of checking every row for deleted_at.
             models.Index(fields=["organization"], condition=Q(deleted_at__isnull=True), name="customer_org_alive"),

@@ -34,7 +34,9 @@ def shop(organization, other_organization):
         customer = customer_create(organization=organization, name=name, type=customer_type, customer_no=customer_no)
         # Distinct balances and creation times (in an order of their own), so every order is total.
         Customer.objects.filter(pk=customer.pk).update(
-            balance=Decimal(100 * ((position * 3) % len(SHOP))), created_at=start + timedelta(days=(position * 5) % 8)
+            balance=Decimal(100 * ((position * 3) % len(SHOP))),
+            created_at=start + timedelta(days=(position * 5) % 8),
+            updated_at=start + timedelta(days=(position * 7) % 8, hours=1),
         )
         if status == "blocked":
             customer_block(customer=customer)
@@ -91,7 +93,7 @@ def test_a_common_word_that_the_filters_make_rare_is_found(shop, settings, limit
     assert _pages(listing, 2, 2) == ["Gamma Ltd"]
 
 
-ORDERINGS = ["name", "-name", "-balance", "balance", "created_at", "-created_at", "customer_no"]
+ORDERINGS = ["name", "-name", "-balance", "balance", "created_at", "-created_at", "updated_at", "customer_no"]
 
 
 @pytest.mark.parametrize("limit", [100, 2])
