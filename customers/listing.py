@@ -3,9 +3,11 @@
 The list is counted up to ``settings.LIST_EXACT_TOTAL_UP_TO`` matches (``core.paging``), and each
 page is read by the plan that stays cheap at a million customers:
 
-- a search in best-match order is the quick search's rank-by-rank walk (``search.quick_search``),
-  held to the list's other filters, so a word in a fifth of the names costs no more than a rare
-  one; its matches are counted from the search index, which stops reading past the limit;
+- a search's matches are counted from the search index, each tested against the other filters
+  and read no further than the limit; in best-match order, matches counted in full are ranked
+  from their ids (``search.ranked``), and more are read by the quick search's rank-by-rank walk
+  held to the other filters (``search.quick_search``), so a word in a fifth of the names costs
+  no more than a rare one;
 - a list with more matches than are counted, in a column's order, is read by walking that
   column's index and testing each row, which finds a page of a common filter within a few
   hundred rows (SQLite would otherwise gather every match of a date range and sort them);
@@ -29,11 +31,11 @@ from core.paging import CountedList, Total, count_up_to
 from .models import Customer, CustomerSearchDocument, CustomerSearchKey
 from .search import (
     DOCUMENTS,
-    KEYS,
     TRIGRAM,
     ParsedQuery,
     _all_words_expression,
     _ids_up_to,
+    _key_prefix_range,
     _prefix,
     _sql_contains,
     _sql_prefix,
@@ -95,19 +97,14 @@ class CustomerListing(CountedList):
         if query.is_empty:
             return set()
         organization_id = self.organization.pk
-        keys = Sql(f"SELECT customer_id FROM {KEYS} WHERE organization_id = %s", (organization_id,))  # noqa: S608
-        parts = [
-            _where(keys, _sql_prefix("value", key), self._listed(f"{KEYS}.customer_id")) for key in query.prefix_keys
-        ]
+        parts = [_key_prefix_range(organization_id, key, self._listed_sql) for key in query.prefix_keys]
         long_words = [word for word in query.words if len(word) >= TRIGRAM]
         short_words = [word for word in query.words if len(word) < TRIGRAM]
         documents = Sql(f"SELECT customer_id FROM {DOCUMENTS} WHERE organization_id = %s", (organization_id,))  # noqa: S608
         by_document = self._listed(f"{DOCUMENTS}.customer_id")
         if not long_words:
             # Too short for trigrams: names that start with the query.
-            parts.append(
-                _where(documents, _sql_prefix("name_key", query.text), self._listed(f"{DOCUMENTS}.customer_id"))
-            )
+            parts.append(_where(documents, _sql_prefix("name_key", query.text), by_document))
         elif connection.vendor == "sqlite":
             # Driven from the trigram table (its rowids are customer ids), which yields matches
             # one at a time; the words under a trigram's length are tested on the document.
