@@ -39,6 +39,17 @@ def sql_rows(statement: Sql, *, model: type[models.Model]) -> list[tuple]:
         return cursor.fetchall()
 
 
+def sqlite_table_analyze(schema_editor, table: str) -> None:
+    """A migration's refresh of SQLite's statistics for ``table`` after it adds an index.
+
+    SQLite's planner knows nothing of a new index until ANALYZE, and meanwhile may take it for any
+    query of the organization and sort the whole table. PostgreSQL needs no such step.
+    """
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+        schema_editor.execute(f'ANALYZE "{table}"')
+
+
 def planner_statistics_refresh() -> None:
     """Refresh the statistics the query planner chooses its indexes by; run it after a bulk load.
 

@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.models import Organization
-from core.db import Sql
+from core.db import Sql, sql_rows
 from core.expressions import AmongIds
 from core.paging import CountedList, Total, count_up_to
 
@@ -34,6 +34,7 @@ from .search import (
     TRIGRAM,
     ParsedQuery,
     _all_words_expression,
+    _fts_ids,
     _ids_up_to,
     _key_prefix_range,
     _prefix,
@@ -97,32 +98,28 @@ class CustomerListing(CountedList):
         if query.is_empty:
             return set()
         organization_id = self.organization.pk
+        ids: set[int] = set()
         parts = [_key_prefix_range(organization_id, key, self._listed_sql) for key in query.prefix_keys]
         long_words = [word for word in query.words if len(word) >= TRIGRAM]
-        short_words = [word for word in query.words if len(word) < TRIGRAM]
         documents = Sql(f"SELECT customer_id FROM {DOCUMENTS} WHERE organization_id = %s", (organization_id,))  # noqa: S608
         by_document = self._listed(f"{DOCUMENTS}.customer_id")
         if not long_words:
             # Too short for trigrams: names that start with the query.
             parts.append(_where(documents, _sql_prefix("name_key", query.text), by_document))
         elif connection.vendor == "sqlite":
-            # Driven from the trigram table (its rowids are customer ids), which yields matches
-            # one at a time; the words under a trigram's length are tested on the document.
-            by_trigrams = Sql(
-                "SELECT fts.rowid FROM customers_search_fts AS fts WHERE customers_search_fts MATCH %s",
-                (_all_words_expression(long_words),),
-            )
-            conditions = [self._listed("fts.rowid")]
-            if short_words:
-                text = _all_of(_sql_contains("short.text", word) for word in short_words)
-                document = f"SELECT 1 FROM {DOCUMENTS} AS short WHERE short.customer_id = fts.rowid"  # noqa: S608
-                conditions.append(Sql(f"EXISTS ({document} AND {text.text})", text.params))
-            parts.append(_where(by_trigrams, *conditions))
+            # Driven from the trigram table, which yields matches one at a time; the words under a
+            # trigram's length are tested on the document.
+            short_words = [word for word in query.words if len(word) < TRIGRAM]
+            short = _all_of(_sql_contains("document.text", word) for word in short_words) if short_words else None
+            expression = _all_words_expression(long_words)
+            found = _fts_ids(organization_id, expression, self.limit, self._listed_sql, document_condition=short)
+            if found is None:
+                return None
+            ids.update(found)
         else:
             words = [_sql_contains("text", word) for word in query.words]
             parts.append(_where(documents, *words, by_document))
 
-        ids: set[int] = set()
         for part in parts:
             found = _ids_up_to(part, self.limit)
             if found is None:
@@ -202,9 +199,7 @@ def _ids_walking(customers: QuerySet[Customer], index: str, start: int, stop: in
     sql, params = customers.values_list("pk", flat=True)[start:stop].query.sql_with_params()
     table = f'FROM "{Customer._meta.db_table}"'
     sql = sql.replace(table, f'{table} INDEXED BY "{index}"', 1)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [customer_id for (customer_id,) in sql_rows(Sql(sql, params), model=Customer)]
 
 
 def _all_of(conditions) -> Sql:

@@ -573,16 +573,22 @@ class _Ranking:
             self.hits[customer_id] = rank
 
 
-def _fts_ids(organization_id: int, expression: str, cap: int, listed: Sql | None = None) -> list[int] | None:
-    """Ids of the organization's (``listed``) documents matching an FTS5 ``expression``, or None past ``cap``.
+def _fts_ids(
+    organization_id: int,
+    expression: str,
+    cap: int,
+    listed: Sql | None = None,
+    document_condition: Sql | None = None,
+) -> list[int] | None:
+    """Ids of the organization's (``listed``) documents matching an FTS5 ``expression`` (and
+    ``document_condition``, on the table aliased ``document``), or None past ``cap``.
 
     Driven from the trigram table, so the scan stops after ``cap`` + 1 matches.
     """
-    condition = _narrowed(
-        Sql("customers_search_fts MATCH %s AND document.organization_id = %s", (expression, organization_id)),
-        listed,
-        "document.customer_id",
-    )
+    condition = Sql("customers_search_fts MATCH %s AND document.organization_id = %s", (expression, organization_id))
+    if document_condition is not None:
+        condition &= document_condition
+    condition = _narrowed(condition, listed, "document.customer_id")
     # CROSS JOIN makes SQLite loop over the trigram matches outside, never over the documents.
     select = (
         "SELECT document.customer_id FROM customers_search_fts AS fts "
@@ -691,7 +697,7 @@ def ranked(*, organization_id: int, raw_query: str, ids: Iterable[int]) -> list[
         Sql(f"SELECT customer_id, name_key FROM {DOCUMENTS} WHERE {by_id.text}", by_id.params),  # noqa: S608
         model=CustomerSearchDocument,
     )
-    phrase = query.text if len(query.text) >= TRIGRAM and any(len(word) >= TRIGRAM for word in query.words) else None
+    phrase = query.text if _ranks_name_contains(query) else None
 
     def rank(customer_id: int, name_key: str) -> int:
         if customer_id in exact_ids:
@@ -704,6 +710,11 @@ def ranked(*, organization_id: int, raw_query: str, ids: Iterable[int]) -> list[
 
     order = sorted((rank(customer_id, name_key), name_key, customer_id) for customer_id, name_key in documents)
     return [SearchHit(customer_id, rank_) for rank_, _, customer_id in order]
+
+
+def _ranks_name_contains(query: ParsedQuery) -> bool:
+    """Whether "the name contains the query" is a rank of its own: a phrase a trigram index finds."""
+    return len(query.text) >= TRIGRAM and any(len(word) >= TRIGRAM for word in query.words)
 
 
 def _words_condition(words: tuple[str, ...]) -> Sql:
@@ -738,7 +749,7 @@ def quick_search(
     ranking.walk(_sql_prefix("name_key", query.text), RANK_NAME_STARTS)
 
     long_words = tuple(word for word in query.words if len(word) >= TRIGRAM)
-    if long_words and len(query.text) >= TRIGRAM and not ranking.full:
+    if _ranks_name_contains(query) and not ranking.full:
         phrase_ids = _name_contains_ids(organization_id, query.text, listed)
         if phrase_ids is None:
             ranking.walk(_sql_contains("name_key", query.text), RANK_NAME_CONTAINS)

@@ -3,16 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from core.db import SQLITE_ANALYSIS_LIMIT
+from core.db import sqlite_table_analyze
 
 
 def analyze_customers(apps, schema_editor):
-    # SQLite's planner knows nothing of a new index until ANALYZE: meanwhile it would take this
-    # one (it covers both conditions of every list query) for ordered pages and sort the whole
-    # organization. Statistics put it back to counting only.
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
-        schema_editor.execute("ANALYZE customers_customer")
+    # The new index covers both conditions of every list query: without statistics SQLite would take
+    # it for ordered pages too and sort the whole organization; with them it serves counting only.
+    sqlite_table_analyze(schema_editor, "customers_customer")
 
 
 class Migration(migrations.Migration):

@@ -3,15 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from core.db import SQLITE_ANALYSIS_LIMIT
+from core.db import sqlite_table_analyze
 
 
 def analyze_customers(apps, schema_editor):
-    # Without statistics SQLite's planner may take the new index for any list of the organization
-    # and sort it whole; with them it keeps the index for updated_since and ordering=updated_at.
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
-        schema_editor.execute("ANALYZE customers_customer")
+    # With statistics SQLite keeps the new index for updated_since and ordering=updated_at.
+    sqlite_table_analyze(schema_editor, "customers_customer")
 
 
 class Migration(migrations.Migration):
