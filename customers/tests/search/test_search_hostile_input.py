@@ -195,3 +195,11 @@ def test_a_nul_character_is_a_validation_error_not_a_server_error(api_get, query
     for response in (api_get("customers/search", {"q": query}), api_get("customers", {"search": query})):
         assert response.status_code == 400, response.content
         assert response.json()["message"] == "Validation failed"
+
+
+@pytest.mark.parametrize(("query", "names"), LITERAL + [(query, []) for query in NOTHING])
+def test_a_list_past_its_count_limit_reads_the_query_as_plain_text_too(api_get, settings, query, names):
+    # With no room to count, every match is past the limit: the page comes from the rank-by-rank walk.
+    settings.LIST_EXACT_TOTAL_UP_TO = 0
+
+    assert _names(api_get("customers", {"search": query})) == names
