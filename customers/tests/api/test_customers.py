@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import branch_create
 from billing.services import billing_entity_create
+from customers.api.serializers import CustomerSearchOutputSerializer
 from customers.models import Customer
 from customers.services import (
     bank_account_create,
@@ -820,8 +821,16 @@ def test_search_answers_the_short_items_with_count_and_query_in_meta(api, organi
     assert_envelope(body)
     assert (body["meta"]["count"], body["meta"]["query"]) == (2, "ABC")
     trading = next(item for item in body["data"] if item["customer_no"] == "CUST001")
-    assert {"id", "customer_no", "name", "tin", "phone"} <= set(trading)
-    assert (trading["name"], trading["tin"], trading["phone"]) == ("ABC Trading Ltd", "P000123456X", "+254712345678")
+    # Exactly the fields the OpenAPI schema documents for a result.
+    assert set(trading) == set(CustomerSearchOutputSerializer().fields)
+    assert (trading["name"], trading["tin"], trading["phone"], trading["status"]) == (
+        "ABC Trading Ltd",
+        "P000123456X",
+        "+254712345678",
+        "active",
+    )
+    wanjiku = api.get("customers/search", {"q": "wanjiku"}).json()["data"]
+    assert [(item["name"], item["tin"], item["phone"]) for item in wanjiku] == [("Jane Wanjiku", None, "")]
     # Both names start with the query, so the tie goes by name.
     assert [item["name"] for item in body["data"]] == ["ABC Supplies", "ABC Trading Ltd"]
 
