@@ -134,8 +134,12 @@ if env_str("DATABASE_REPLICA_URL", ""):
 # 15-20 ms a query and pays off only for analytical queries that run for seconds. Options given in
 # the URL come after, and win.
 POSTGRES_SESSION_OPTIONS = "-c jit=off -c join_collapse_limit=12 -c from_collapse_limit=12"
+# Django's PostgreSQL backend, whose health check (CONN_HEALTH_CHECKS) skips a connection that
+# served a request a moment ago (core/db_backends/postgresql/base.py).
+POSTGRES_ENGINE = "core.db_backends.postgresql"
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = POSTGRES_ENGINE
         _options = _database.setdefault("OPTIONS", {})
         _options["options"] = f"{POSTGRES_SESSION_OPTIONS} {_options.get('options', '')}".strip()
 

@@ -12,7 +12,15 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_str
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, LOGGING, REDIS_URL, STATIC_ROOT, STORAGES
+from .base import (
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    DATABASES,
+    LOGGING,
+    POSTGRES_ENGINE,
+    REDIS_URL,
+    STATIC_ROOT,
+    STORAGES,
+)
 
 REDIS_SCHEMES = ("redis://", "rediss://")
 
@@ -51,18 +59,18 @@ if not env_str("DATABASE_URL", ""):
 # base.py parsed the same variable (and refused a malformed one, naming it).
 DATABASE_ENGINE = DATABASES["default"]["ENGINE"]
 SQLITE_ALLOWED = env_bool("DJANGO_ALLOW_SQLITE", default=False)
-if not (
-    DATABASE_ENGINE == "django.db.backends.postgresql"
-    or (DATABASE_ENGINE == "django.db.backends.sqlite3" and SQLITE_ALLOWED)
-):
+if not (DATABASE_ENGINE == POSTGRES_ENGINE or (DATABASE_ENGINE == "django.db.backends.sqlite3" and SQLITE_ALLOWED)):
     raise _refuse(
         "DATABASE_URL",
         "must point at PostgreSQL (postgres://...); SQLite is accepted only with DJANGO_ALLOW_SQLITE=true",
     )
 for alias in DATABASES:
-    # Persistent connections, checked before a request reuses one: a restarted database fails no request.
+    # Persistent connections, checked before a request reuses one that has been idle for
+    # CONN_HEALTH_CHECK_AFTER_IDLE seconds: after a database restart, a request fails (503) only if
+    # its worker's connection served another request less than that long before.
     DATABASES[alias]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES[alias]["CONN_HEALTH_CHECKS"] = True
+    DATABASES[alias]["CONN_HEALTH_CHECK_AFTER_IDLE"] = env_int("DJANGO_CONN_HEALTH_CHECK_AFTER_IDLE", 10)
 if "replica" in DATABASES and DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
     raise _refuse("DATABASE_REPLICA_URL", "must be a replica of DATABASE_URL (the same kind of database)")
 

@@ -77,10 +77,11 @@ def test_a_complete_environment_gives_postgresql_with_persistent_connections_red
     assert seen["DEBUG"] is False
     assert seen["ALLOWED_HOSTS"] == ["hub.example.co.ke", "hub-internal.example.co.ke"]
     database = seen["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "core.db_backends.postgresql"
     assert (database["HOST"], database["NAME"]) == ("db.internal", "customerhub")
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["CONN_HEALTH_CHECK_AFTER_IDLE"] == 10
     assert seen["CACHES"]["default"]["BACKEND"] == "core.cache.FailOpenRedisCache"
     assert seen["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/0"
     assert seen["CELERY_BROKER_URL"] == "redis://cache.internal:6379/1"
@@ -95,11 +96,13 @@ def test_connection_lifetime_and_a_read_replica_come_from_the_environment():
     seen = settings_as_seen_by(
         environment_with(
             DJANGO_CONN_MAX_AGE="300",
+            DJANGO_CONN_HEALTH_CHECK_AFTER_IDLE="2",
             DATABASE_REPLICA_URL="postgres://customerhub_ro:pw-1c7e@db-replica.internal:5432/customerhub",
         )
     )
 
     assert seen["DATABASES"]["default"]["CONN_MAX_AGE"] == 300
+    assert seen["DATABASES"]["default"]["CONN_HEALTH_CHECK_AFTER_IDLE"] == 2
     replica = seen["DATABASES"]["replica"]
     assert (replica["HOST"], replica["USER"], replica["CONN_MAX_AGE"]) == ("db-replica.internal", "customerhub_ro", 300)
     assert replica["CONN_HEALTH_CHECKS"] is True
