@@ -1,6 +1,7 @@
 """SPEC §8: what a query finds and in which order, over the fixed customer directory of conftest."""
 
 import pytest
+from django.db import connection
 
 from customers import search
 from customers.selectors import customer_quick_search
@@ -150,6 +151,22 @@ def test_common_terms_walk_the_names_to_the_same_answer(found, monkeypatch, quer
     # the names in order instead of ranking a bounded set, and must give the same customers.
     monkeypatch.setattr(search, "RANKED_CANDIDATES", 0)
     monkeypatch.setattr(search, "OTHER_CANDIDATES", 0)
+
+    assert found(query) == names
+
+
+@pytest.mark.parametrize("walked_names", [0, 1, 3])
+@pytest.mark.parametrize(("query", "names"), TABLE)
+def test_common_name_fragments_walked_a_while_then_sorted_give_the_same_answer(
+    found, monkeypatch, query, names, walked_names
+):
+    # PostgreSQL walks only the first names for a common fragment, then gathers the matches past
+    # them and sorts them: wherever the walk stops, the answer and its order are the same.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite walks every name for a common fragment (quick_search)")
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 0)
+    monkeypatch.setattr(search, "OTHER_CANDIDATES", 0)
+    monkeypatch.setattr(search, "WALKED_NAMES", walked_names)
 
     assert found(query) == names
 

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.paging import Total
+from customers import search
 from customers.listing import CustomerListing
 from customers.models import Customer
 from customers.services import customer_archive, customer_block, customer_create
@@ -91,6 +92,22 @@ def test_a_common_word_that_the_filters_make_rare_is_found(shop, settings, limit
     listing = CustomerListing(organization=shop, filters={"search": "ltd", "type": "individual"})
 
     assert _pages(listing, 2, 2) == ["Gamma Ltd"]
+
+
+@pytest.mark.parametrize("walked_names", [0, 1, 3])
+def test_a_search_past_the_limit_walked_a_while_keeps_to_the_filters(shop, settings, monkeypatch, walked_names):
+    # Every probe sorts nothing (a common word), and PostgreSQL's walk of the names stops early: the
+    # matches past it are gathered among the listed customers only.
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 0)
+    monkeypatch.setattr(search, "OTHER_CANDIDATES", 0)
+    monkeypatch.setattr(search, "WALKED_NAMES", walked_names)
+    settings.LIST_EXACT_TOTAL_UP_TO = 1
+
+    active = CustomerListing(organization=shop, filters={"search": "ltd", "status": "active"})
+    individuals = CustomerListing(organization=shop, filters={"search": "ltd", "type": "individual"})
+
+    assert _pages(active, 2, 3) == LTD_ACTIVE
+    assert _pages(individuals, 2, 2) == ["Gamma Ltd"]
 
 
 ORDERINGS = ["name", "-name", "-balance", "balance", "created_at", "-created_at", "updated_at", "customer_no"]
