@@ -13,6 +13,7 @@ import selectors
 import signal
 import time
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -127,11 +128,18 @@ EXIT_OUT_OF_MEMORY = 3
 READ_CHUNK_BYTES = 1 << 20
 
 
+# A one-line document in the fonts and weights the templates use (see _prepare_renderer).
+WARM_UP_HTML = (
+    "<html><body style=\"font-family: 'DejaVu Sans', sans-serif\"><p>Page 1 of 2 <b>0.00</b></p></body></html>"
+)
+
+
 def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
     """The PDF of ``template_name``; PdfRenderFailed past PDF_RENDER_TIMEOUT_SECONDS or PDF_RENDER_MEMORY_MB."""
     html = render_to_string(template_name, context)
     if not hasattr(os, "fork"):
         return _write_pdf(html)
+    _prepare_renderer()
     return _render_in_child(
         html, timeout=float(settings.PDF_RENDER_TIMEOUT_SECONDS), memory_mb=int(settings.PDF_RENDER_MEMORY_MB)
     )
@@ -139,6 +147,22 @@ def render_pdf(*, template_name: str, context: dict[str, Any]) -> bytes:
 
 def _write_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()
+
+
+@cache
+def _prepare_renderer() -> None:
+    """Render a one-line PDF in this process once, so that every forked render starts prepared.
+
+    WeasyPrint prepares much of itself on first use: cffi parses the C declarations of Pango and
+    HarfBuzz (about a quarter of a second), fontconfig and Pango load the fonts. A child forked
+    before that pays it on every document. Done here once, the children inherit it; this process
+    grows by that fixed amount only, never by a document's layout.
+    """
+    try:
+        _write_pdf(WARM_UP_HTML)
+    except Exception:
+        # The real render, in its child, reports any problem with its own limits and messages.
+        logger.exception("Preparing the PDF renderer failed")
 
 
 def _render_in_child(html: str, *, timeout: float, memory_mb: int) -> bytes:
