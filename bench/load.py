@@ -18,12 +18,14 @@ def run(spec: dict) -> dict:
     target = urlsplit(spec["base_url"])
     templates = spec["requests"]
     total = spec["count"]
+    # Where in the templates' cycle to begin: a run split into rounds goes on where the last stopped.
+    start = spec.get("start", 0)
     concurrency = spec["concurrency"]
     headers = spec.get("headers", {})
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    counter = iter(range(total))
+    counter = iter(range(start, start + total))
 
     def worker() -> None:
         connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)

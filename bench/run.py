@@ -48,6 +48,8 @@ RESULTS = ROOT / "bench" / "results"
 DATA = ROOT / "bench" / "data"
 PYTHON = sys.executable
 CONCURRENCY = 2
+# Rounds in which a scenario's requests and its raw reference take turns (measure_with_reference).
+REFERENCE_ROUNDS = 5
 WORKERS = 2
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -300,6 +302,33 @@ def serving(env: dict[str, str], port: int, worker_kind: str | None = None) -> I
         server.wait(timeout=30)
 
 
+def measure_with_reference(env: dict[str, str], load: dict, reference: dict | None) -> tuple[dict, dict | None]:
+    """The requests of ``load`` through the server and, when given, the same work as raw SQL.
+
+    With a reference, both run in REFERENCE_ROUNDS alternating rounds (each a share of the count,
+    going on through the request cycle where the last round stopped) and are pooled: the machine's
+    speed drifts over minutes, and a ratio of two runs minutes apart measured the drift as much as
+    the code.
+    """
+    if reference is None:
+        return run_json([PYTHON, "bench/load.py"], env, load), None
+    measured = {"latencies_ms": [], "errors": [], "error_count": 0, "elapsed_s": 0.0}
+    raw = {"latencies_ms": [], "elapsed_s": 0.0}
+    count, start = load["count"], 0
+    for round_number in range(REFERENCE_ROUNDS):
+        share = count * (round_number + 1) // REFERENCE_ROUNDS - start
+        part = run_json([PYTHON, "bench/load.py"], env, {**load, "count": share, "start": start})
+        measured["latencies_ms"] += part["latencies_ms"]
+        measured["errors"] = (measured["errors"] + part["errors"])[:20]
+        measured["error_count"] += part["error_count"]
+        measured["elapsed_s"] += part["elapsed_s"]
+        part = run_json([PYTHON, "bench/raw.py"], env, {**reference, "count": share, "start": start})
+        raw["latencies_ms"] += part["latencies_ms"]
+        raw["elapsed_s"] += part["elapsed_s"]
+        start += share
+    return measured, raw
+
+
 def bench_database(kind: str, n: int, scenarios: list[str]) -> list[dict]:
     url = database_url(kind, n)
     if url is None:
@@ -325,15 +354,16 @@ def bench_database(kind: str, n: int, scenarios: list[str]) -> list[dict]:
                     [PYTHON, "bench/load.py"], env, {**spec, "requests": requests, "count": min(count, 100)}
                 )  # warm-up
                 reset_peak_rss(pids)
-                measured = run_json([PYTHON, "bench/load.py"], env, {**spec, "requests": requests, "count": count})
-                row = summarize(name, kind, n, measured, peak_rss_mb(pids))
                 reference = workload["references"].get(name)
-                if reference:
-                    raw = run_json(
-                        [PYTHON, "bench/raw.py"],
-                        env,
-                        {"database_url": url, "requests": reference, "count": count, "concurrency": CONCURRENCY},
-                    )
+                measured, raw = measure_with_reference(
+                    env,
+                    {**spec, "requests": requests, "count": count},
+                    {"database_url": url, "requests": reference, "count": count, "concurrency": CONCURRENCY}
+                    if reference
+                    else None,
+                )
+                row = summarize(name, kind, n, measured, peak_rss_mb(pids))
+                if raw is not None:
                     row["reference_p95_ms"] = round(percentile(raw["latencies_ms"], 0.95), 2)
                     row["ratio"] = (
                         round(row["p95_ms"] / row["reference_p95_ms"], 2) if row["reference_p95_ms"] else None
