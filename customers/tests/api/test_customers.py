@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import branch_create
 from billing.services import billing_entity_create
+from customers import search
 from customers.api.serializers import CustomerSearchOutputSerializer
 from customers.models import Customer
 from customers.services import (
@@ -871,6 +872,23 @@ def test_search_can_be_limited_to_a_branch(api, organization, westlands):
     response = api.get("customers/search", {"q": "mboga", "branch_id": "01"})
 
     assert [item["name"] for item in response.json()["data"]] == ["Mama Mboga Westlands"]
+
+
+@pytest.mark.parametrize("walked_names", [0, 1])
+def test_a_common_fragment_searched_in_a_branch_keeps_to_it_past_the_walk(
+    api, organization, westlands, monkeypatch, walked_names
+):
+    # Too common to sort (no room for candidates), and PostgreSQL's walk of the names stops after
+    # ``walked_names``: the matches gathered past it are still the branch's, in name order.
+    monkeypatch.setattr(search, "RANKED_CANDIDATES", 0)
+    monkeypatch.setattr(search, "WALKED_NAMES", walked_names)
+    new_customer(organization, name="Aa Mboga CBD")
+    new_customer(organization, name="Mama Mboga Westlands", branch=westlands)
+    new_customer(organization, name="Baba Mboga Westlands", branch=westlands)
+
+    response = api.get("customers/search", {"q": "mboga", "branch_id": "01"})
+
+    assert [item["name"] for item in response.json()["data"]] == ["Baba Mboga Westlands", "Mama Mboga Westlands"]
 
 
 # Summary
