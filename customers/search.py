@@ -502,7 +502,6 @@ class _Ranking:
         self.branch_id = branch_id
         self.limit = limit
         self.listed = listed
-        self.within = None if listed is None else listed_condition(listed, f"{DOCUMENTS}.customer_id")
         self.hits: dict[int, int] = {}
 
     @property
@@ -518,6 +517,10 @@ class _Ranking:
             scope &= ~among_ids("customer_id", self.hits)
         return scope
 
+    def _within(self, condition: Sql, column: str = f"{DOCUMENTS}.customer_id") -> Sql:
+        """``condition``, held to the listed customers (``column`` is the row's customer id), if any."""
+        return _narrowed(condition, self.listed, column)
+
     def _add(self, statement: Sql, rank: int) -> None:
         for (customer_id,) in sql_rows(statement, model=CustomerSearchDocument):
             self.hits[customer_id] = rank
@@ -527,9 +530,7 @@ class _Ranking:
         or a name range, where the database walks the (organization, name_key) index and stops early."""
         if self.full:
             return
-        condition &= self._scope()
-        if self.within is not None:
-            condition &= self.within
+        condition = self._within(condition & self._scope())
         self._add(
             Sql(
                 f"SELECT customer_id FROM {DOCUMENTS} WHERE {condition.text} ORDER BY name_key, customer_id LIMIT %s",  # noqa: S608
@@ -555,7 +556,7 @@ class _Ranking:
             "ORDER BY name_key, customer_id LIMIT %s",
             (*scope.params, names),
         )
-        in_head = condition if self.listed is None else condition & listed_condition(self.listed, "head.customer_id")
+        in_head = self._within(condition, "head.customer_id")
         self._add(
             Sql(
                 f"SELECT customer_id FROM ({head.text}) AS head WHERE {in_head.text} "  # noqa: S608
@@ -568,9 +569,7 @@ class _Ranking:
             return
         # Every match of the first names was just found (fewer than were asked for): the rest
         # come after them. MATERIALIZED keeps the database from walking the name index for them.
-        matches = condition & self._scope()
-        if self.within is not None:
-            matches &= self.within
+        matches = self._within(condition & self._scope())
         self._add(
             Sql(
                 f"WITH matches AS MATERIALIZED (SELECT customer_id, name_key FROM {DOCUMENTS} WHERE {matches.text}) "  # noqa: S608
@@ -609,9 +608,7 @@ class _Ranking:
             conditions.append(by_text & text_condition if text_condition is not None else by_text)
         if not conditions:
             return
-        condition = reduce(operator.or_, conditions)
-        if self.within is not None:
-            condition &= self.within
+        condition = self._within(reduce(operator.or_, conditions))
         rows = sql_rows(
             Sql(
                 f"SELECT name_key, customer_id, organization_id, branch_id FROM {DOCUMENTS} WHERE {condition.text}",  # noqa: S608

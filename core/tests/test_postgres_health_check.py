@@ -2,6 +2,7 @@
 after every request (core/db_backends/postgresql)."""
 
 import time
+from collections.abc import Iterator
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -14,7 +15,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def checks(monkeypatch) -> list[int]:
+def checks(monkeypatch) -> Iterator[list[int]]:
     """The default connection as production runs it (persistent, health checks on, 10 s of grace),
     and the backend of every health check it runs."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # patched itself: the proxy ``connection`` would lose them
