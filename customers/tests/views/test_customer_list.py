@@ -168,6 +168,16 @@ def test_quick_search_dropdown_lists_the_best_matches(client_as, viewer, shopper
     assert "Jane" not in html
 
 
+@pytest.mark.parametrize("query", ["", "   "])
+def test_quick_search_dropdown_for_a_blank_query_says_what_to_type(client_as, viewer, shoppers, query):
+    response = client_as(viewer).get(URL, {"search": query}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="quick-results")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Type part of a name, customer number, tax ID, phone number or email." in html
+    assert "data-result-link" not in html
+
+
 def test_list_is_a_plain_get_form_without_javascript(client_as, viewer, shoppers):
     html = client_as(viewer).get(URL).content.decode()
 
